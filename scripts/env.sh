@@ -1,0 +1,8 @@
+# Sourced by the scripts: the virtualenv, and Ansible pointed at this checkout's collection.
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$repo/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$repo/.build/collections"
+export ANSIBLE_HOST_KEY_CHECKING=false
+export ANSIBLE_NOCOLOR=1
+export ANSIBLE_FORCE_COLOR=0
+export PY_COLORS=0

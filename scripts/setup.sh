@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One-time set-up of a Debian machine (as root) for the demo and the tests:
+# Debian packages from bindep.txt, a virtualenv in .venv with requirements-dev.txt, and a
+# collections tree in .build so that `certfleet.pki` resolves to this checkout.
+# Re-running is cheap: each step is skipped when its inputs have not changed.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+stamp_dir=.venv/.certfleet-stamps
+
+debian_packages() {
+    awk '!/^#/ && /platform:dpkg/ {print $1}' bindep.txt
+}
+
+install_debian_packages() {
+    local missing
+    missing=$(debian_packages | while read -r pkg; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || echo "$pkg"
+    done)
+    [ -z "$missing" ] && return
+    echo "setup: installing Debian packages: $missing"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+install_python_packages() {
+    local want
+    want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+    if [ -f "$stamp_dir/pip" ] && [ "$(cat "$stamp_dir/pip")" = "$want" ]; then
+        return
+    fi
+    echo "setup: installing Python packages into .venv"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q -r requirements-dev.txt
+    mkdir -p "$stamp_dir" && echo "$want" > "$stamp_dir/pip"
+}
+
+link_collection() {
+    mkdir -p .build/collections/ansible_collections/certfleet
+    ln -sfn "$repo" .build/collections/ansible_collections/certfleet/pki
+}
+
+[ "$(id -u)" = 0 ] || { echo "setup: run as root (apt and the namespace lab need it)" >&2; exit 1; }
+install_debian_packages
+install_python_packages
+link_collection

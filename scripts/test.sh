@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The test suite: `scripts/test.sh [unit|integration|sanity|molecule ...]` (default: all).
+# Every stage must pass; pytest's "no tests collected" (exit 5) is a failure too.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$repo"
+
+run_pytest() {
+    python -m pytest -p no:cacheprovider "$@"
+}
+
+stage_unit() {
+    run_pytest tests/unit
+}
+
+stage_integration() {
+    run_pytest tests/integration
+}
+
+stage_sanity() {
+    # ansible-test wants the collection at ansible_collections/<ns>/<name>; copy, not link,
+    # so it sees exactly the files that would be built.
+    local tree
+    tree=$(mktemp -d /tmp/certfleet-sanity.XXXXXX)
+    trap 'rm -rf "$tree"' RETURN
+    mkdir -p "$tree/ansible_collections/certfleet"
+    rsync -a --exclude .venv --exclude .build --exclude .git --exclude tests/output \
+        ./ "$tree/ansible_collections/certfleet/pki/"
+    (cd "$tree/ansible_collections/certfleet/pki" &&
+        ansible-test sanity --python 3.11 --color no --exclude tools/lab/host_init.sh)
+}
+
+stage_molecule() {
+    molecule test --all
+}
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(unit integration sanity molecule)
+for stage in "${stages[@]}"; do
+    echo "=== test stage: $stage"
+    "stage_$stage"
+done
+echo "=== all test stages passed: ${stages[*]}"
