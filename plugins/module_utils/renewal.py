@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Whether a certificate we already hold still serves, or why a new one is needed.
+Shared by every issuing module so that they all reissue for exactly the same reasons."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+import re
+
+try:
+    from cryptography.exceptions import InvalidSignature
+except ImportError:
+    pass  # the modules report the missing library with missing_required_lib
+
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import profile_of
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    format_general_name,
+    same_public_key,
+    subject_alt_names_of,
+)
+
+_RENEW_BEFORE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|%)\s*$")
+
+
+class RenewBeforeError(ValueError):
+    pass
+
+
+def parse_renew_before(text):
+    """'30d' -> ('days', 30.0); '33%' -> ('percent', 33.0)."""
+    match = _RENEW_BEFORE.match(str(text))
+    if not match:
+        raise RenewBeforeError("renew_before %r must be a number of days ('30d') or a share of the "
+                               "lifetime ('33%%')" % (text,))
+    amount, unit = float(match.group(1)), match.group(2)
+    if unit == "%" and not 0 < amount < 100:
+        raise RenewBeforeError("renew_before %r: the percentage must be between 0 and 100" % (text,))
+    return ("percent", amount) if unit == "%" else ("days", amount)
+
+
+def renewal_point(certificate, renew_before):
+    """The moment from which ``certificate`` is due for renewal."""
+    unit, amount = parse_renew_before(renew_before)
+    not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
+    if unit == "days":
+        return not_after - datetime.timedelta(days=amount)
+    return not_after - (not_after - not_before) * (amount / 100.0)
+
+
+def _issued_by(certificate, ca_certificate):
+    if certificate.issuer != ca_certificate.subject:
+        return False
+    try:
+        certificate.verify_directly_issued_by(ca_certificate)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def renewal_reason(current, wanted, renew_before, now=None):
+    """None when ``current`` still serves, else why a new certificate is needed.
+
+    ``wanted`` holds what the new certificate must be: ``ca_certificate`` (None for a
+    self-signed root), ``public_key``, ``subject``, ``subject_alt_names`` (GeneralNames)
+    and ``profile``.
+    """
+    if current is None:
+        return "no current certificate"
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    issuer = wanted["ca_certificate"] or current
+    if not _issued_by(current, issuer):
+        return "issued by another CA"
+    if not same_public_key(current.public_key(), wanted["public_key"]):
+        return "public key changed"
+    if current.subject != wanted["subject"]:
+        return "subject changed"
+    have = set(format_general_name(n) for n in subject_alt_names_of(current))
+    want = set(format_general_name(n) for n in wanted["subject_alt_names"])
+    if have != want:
+        return "subject alternative names changed"
+    if profile_of(current) != wanted["profile"]:
+        return "profile changed"
+    if current.not_valid_after_utc <= now:
+        return "expired on %s" % current.not_valid_after_utc.isoformat()
+    due = renewal_point(current, renew_before)
+    if due <= now:
+        return "due for renewal since %s (renew_before %s)" % (due.isoformat(), renew_before)
+    return None

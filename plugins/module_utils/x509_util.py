@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading X.509 inputs (PEM content or a path), names and SANs in the notation users
+write, and the facts modules return about a certificate."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import ipaddress
+import os
+
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+except ImportError:
+    pass  # the modules report the missing library with missing_required_lib
+
+PEM_MARKER = "-----BEGIN "
+
+# Subject keys as community.crypto's openssl_csr accepts them (short and long forms).
+_NAME_ATTRIBUTES = {
+    "CN": "COMMON_NAME", "commonName": "COMMON_NAME",
+    "O": "ORGANIZATION_NAME", "organizationName": "ORGANIZATION_NAME",
+    "OU": "ORGANIZATIONAL_UNIT_NAME", "organizationalUnitName": "ORGANIZATIONAL_UNIT_NAME",
+    "C": "COUNTRY_NAME", "countryName": "COUNTRY_NAME",
+    "ST": "STATE_OR_PROVINCE_NAME", "stateOrProvinceName": "STATE_OR_PROVINCE_NAME",
+    "L": "LOCALITY_NAME", "localityName": "LOCALITY_NAME",
+    "emailAddress": "EMAIL_ADDRESS", "serialNumber": "SERIAL_NUMBER",
+}
+
+
+class InputError(Exception):
+    """An input cannot be read or parsed; the message names which."""
+
+
+def read_pem_input(value, what):
+    """The PEM text of an option that takes PEM content or a path to a PEM file."""
+    if value is None:
+        return None
+    if PEM_MARKER in value:
+        return value
+    if not os.path.isfile(value):
+        raise InputError("%s is neither PEM content nor an existing file: %s" % (what, value))
+    with open(value) as handle:
+        text = handle.read()
+    if PEM_MARKER not in text:
+        raise InputError("%s file %s holds no PEM data" % (what, value))
+    return text
+
+
+def load_certificates(value, what):
+    """Every certificate in a PEM input, in order (empty list for None)."""
+    text = read_pem_input(value, what)
+    if text is None:
+        return []
+    try:
+        return x509.load_pem_x509_certificates(text.encode())
+    except ValueError as error:
+        raise InputError("%s does not parse as PEM certificates: %s" % (what, error))
+
+
+def load_certificate(value, what):
+    certificates = load_certificates(value, what)
+    if len(certificates) != 1:
+        raise InputError("%s must hold exactly one certificate, found %d" % (what, len(certificates)))
+    return certificates[0]
+
+
+def load_csr(value, what="csr"):
+    text = read_pem_input(value, what)
+    try:
+        csr = x509.load_pem_x509_csr(text.encode())
+    except ValueError as error:
+        raise InputError("%s does not parse as a PEM certificate signing request: %s" % (what, error))
+    if not csr.is_signature_valid:
+        raise InputError("%s has an invalid signature: it was not signed by the key it holds" % what)
+    return csr
+
+
+def to_pem(certificate):
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def public_key_pem(public_key):
+    return public_key.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def same_public_key(left, right):
+    encoding, form = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    return left.public_bytes(encoding, form) == right.public_bytes(encoding, form)
+
+
+def parse_subject(subject):
+    """An x509.Name from a dict such as {CN: Example Root, O: Example}."""
+    attributes = []
+    for key, value in (subject or {}).items():
+        if key not in _NAME_ATTRIBUTES:
+            raise InputError("unknown subject attribute %r (use one of %s)"
+                             % (key, ", ".join(sorted(_NAME_ATTRIBUTES))))
+        attributes.append(x509.NameAttribute(getattr(NameOID, _NAME_ATTRIBUTES[key]), str(value)))
+    return x509.Name(attributes)
+
+
+def parse_general_name(text):
+    """'DNS:www.example.com', 'IP:10.0.0.5', 'URI:spiffe://x', 'email:a@b' -> GeneralName."""
+    kind, sep, value = text.partition(":")
+    kind = kind.strip().upper()
+    if not sep or not value:
+        raise InputError("subject alternative name %r must look like DNS:name, IP:address, URI:uri or email:address"
+                         % text)
+    if kind == "DNS":
+        return x509.DNSName(value)
+    if kind in ("IP", "IP ADDRESS"):
+        try:
+            return x509.IPAddress(ipaddress.ip_address(value))
+        except ValueError:
+            raise InputError("subject alternative name %r: %r is not an IP address" % (text, value))
+    if kind == "URI":
+        return x509.UniformResourceIdentifier(value)
+    if kind == "EMAIL":
+        return x509.RFC822Name(value)
+    raise InputError("subject alternative name %r: unsupported type %r (DNS, IP, URI, email)" % (text, kind))
+
+
+def format_general_name(name):
+    if isinstance(name, x509.DNSName):
+        return "DNS:" + name.value
+    if isinstance(name, x509.IPAddress):
+        return "IP:" + str(name.value)
+    if isinstance(name, x509.UniformResourceIdentifier):
+        return "URI:" + name.value
+    if isinstance(name, x509.RFC822Name):
+        return "email:" + name.value
+    return "%s:%s" % (type(name).__name__, name.value)
+
+
+def subject_alt_names_of(certificate_or_csr):
+    try:
+        extension = certificate_or_csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return list(extension.value)
+
+
+def certificate_facts(certificate):
+    """serial (hex), validity and SHA-256 fingerprint, as every issuing module returns them."""
+    return {
+        "serial": "%x" % certificate.serial_number,
+        "not_before": certificate.not_valid_before_utc.isoformat(),
+        "not_after": certificate.not_valid_after_utc.isoformat(),
+        "fingerprint_sha256": certificate.fingerprint(hashes.SHA256()).hex(),
+    }

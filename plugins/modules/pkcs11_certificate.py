@@ -1,0 +1,344 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: pkcs11_certificate
+short_description: Issue X.509 certificates signed by a CA key on a PKCS#11 token (HSM)
+version_added: 0.1.0
+description:
+  - Signs a certificate for a certificate signing request with a CA key that stays on a
+    PKCS#11 token (SoftHSM2, AWS CloudHSM, YubiHSM, Luna...), or self-signs a root CA
+    certificate with the token key (O(profile=root_ca)).
+  - Idempotent: when O(current_certificate) was issued by this CA for the same public key,
+    subject, subject alternative names and profile, and is outside the renewal window, it
+    is returned unchanged and the token is not even opened.
+  - A certificate never outlives its CA certificate: its validity is clamped to the CA's
+    unless O(validity_clamp=false), which makes that an error.
+  - Every certificate is verified against the CA certificate before it is returned.
+extends_documentation_fragment:
+  - certfleet.pki.pkcs11
+options:
+  profile:
+    description:
+      - What the certificate is for, which sets its extensions.
+      - V(server), V(client), V(server_client) and V(code_signing) are end-entity
+        certificates (C(CA:FALSE)) with the matching extended key usage.
+      - V(subordinate_ca) signs the CSR of an intermediate CA (for example an ACM Private CA
+        subordinate); V(root_ca) self-signs the token key, needs O(subject) and takes no CSR.
+    type: str
+    choices: [server, client, server_client, code_signing, subordinate_ca, root_ca]
+    default: server
+  csr:
+    description:
+      - The certificate signing request, as PEM content or the path of a PEM file.
+      - Required unless O(profile=root_ca). Its signature is checked.
+    type: str
+  ca_certificate:
+    description:
+      - The certificate of the CA key on the token, as PEM content or a path.
+      - Required unless O(profile=root_ca).
+    type: str
+  ca_chain:
+    description:
+      - Certificates above the CA certificate (PEM content or a path), issuer first, root last.
+        They are appended to RV(chain) and RV(fullchain).
+    type: str
+  subject:
+    description:
+      - The subject as a dictionary, for example C({CN: Example Root, O: Example}); keys as
+        in community.crypto's openssl_csr (C(CN), C(O), C(OU), C(C), C(ST), C(L),
+        C(emailAddress), long forms too).
+      - Required for O(profile=root_ca). For the other profiles it replaces the CSR's subject.
+    type: dict
+  subject_alt_names:
+    description:
+      - Subject alternative names such as C(DNS:www.example.internal) or C(IP:10.0.0.5).
+      - When not set, the CSR's subject alternative names are used.
+    type: list
+    elements: str
+  path_length:
+    description: The C(pathLenConstraint) of a CA certificate (CA profiles only).
+    type: int
+  validity_days:
+    description:
+      - How long the certificate is valid, in days.
+      - Defaults to 365 for end-entity certificates, 1825 for V(subordinate_ca) and 3650 for V(root_ca).
+    type: int
+  validity_clamp:
+    description:
+      - When the requested validity would outlive the CA certificate, end the certificate
+        with the CA certificate (V(true)) or fail (V(false)).
+    type: bool
+    default: true
+  crl_distribution_points:
+    description: URLs for the CRL distribution points extension.
+    type: list
+    elements: str
+  ocsp_url:
+    description: OCSP responder URL for the authority information access extension.
+    type: str
+  ca_issuers_url:
+    description: URL of the issuing CA's certificate for the authority information access extension.
+    type: str
+  current_certificate:
+    description:
+      - The certificate in use now (PEM content or a path). When it still fits the request
+        and is outside the renewal window, it is returned and nothing is signed.
+    type: str
+  renew_before:
+    description:
+      - When a current certificate is due for renewal, as days before it expires (C(30d))
+        or as the share of its lifetime left (C(33%)).
+    type: str
+    default: "33%"
+  force:
+    description: Issue a new certificate even when the current one still fits.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether a certificate would be issued and why (RV(renewal_reason)); signs nothing.
+  diff_mode:
+    support: none
+    description: The module writes no files; write its result with the certificate role or M(ansible.builtin.copy).
+seealso:
+  - module: certfleet.pki.pkcs11_key
+author:
+  - certfleet.pki maintainers
+'''
+
+EXAMPLES = r'''
+- name: Self-signed root on the HSM key
+  certfleet.pki.pkcs11_certificate:
+    pkcs11_module: /usr/lib/softhsm/libsofthsm2.so
+    token_label: pki
+    key_label: root-2026
+    profile: root_ca
+    subject: {CN: Example Root CA 2026, O: Example}
+    validity_days: 7300
+    current_certificate: /etc/pki/example/root.pem
+  register: root
+
+- name: Sign an ACM Private CA subordinate's CSR with the HSM root (portable root)
+  certfleet.pki.pkcs11_certificate:
+    pkcs11_module: /opt/cloudhsm/lib/libcloudhsm_pkcs11.so
+    token_label: cavium
+    key_label: root-2026
+    ca_certificate: "{{ root.certificate }}"
+    csr: "{{ subordinate.csr }}"
+    profile: subordinate_ca
+    path_length: 0
+    validity_days: 1825
+
+- name: Server certificate for a host's CSR (run next to the HSM)
+  certfleet.pki.pkcs11_certificate:
+    pkcs11_module: /usr/lib/softhsm/libsofthsm2.so
+    token_label: pki
+    key_label: root-2026
+    ca_certificate: /etc/pki/example/root.pem
+    csr: "{{ host_csr.csr }}"
+    profile: server
+    validity_days: 90
+    current_certificate: "{{ served_certificate | default(omit) }}"
+    renew_before: 30d
+  delegate_to: localhost
+  register: issued
+'''
+
+RETURN = r'''
+certificate:
+  description: The certificate in PEM (the current one when nothing was due). Null in check mode when one would be issued.
+  returned: always
+  type: str
+chain:
+  description: The CA certificate followed by O(ca_chain), in PEM; empty for a root CA.
+  returned: always
+  type: str
+fullchain:
+  description: RV(certificate) followed by RV(chain), what a TLS server presents.
+  returned: always
+  type: str
+serial:
+  description: Serial number in lower-case hex.
+  returned: when a certificate is returned
+  type: str
+  sample: 5c0e2a7f3b1d4e6a8c9b0d1e2f3a4b5c6d7e8f90
+not_before:
+  description: Start of validity, ISO 8601 in UTC.
+  returned: when a certificate is returned
+  type: str
+not_after:
+  description: End of validity, ISO 8601 in UTC.
+  returned: when a certificate is returned
+  type: str
+fingerprint_sha256:
+  description: SHA-256 fingerprint of the DER certificate, hex.
+  returned: when a certificate is returned
+  type: str
+renewal_reason:
+  description: Why a certificate was (or in check mode would be) issued; null when the current one was kept.
+  returned: always
+  type: str
+  sample: subject alternative names changed
+validity_clamped:
+  description: Whether the validity was shortened to end with the CA certificate.
+  returned: when a certificate was issued
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import (
+    IssuanceError,
+    build_certificate,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import ProfileError
+from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import open_token, pkcs11_argument_spec
+from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
+    RenewBeforeError,
+    parse_renew_before,
+    renewal_reason,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    InputError,
+    certificate_facts,
+    load_certificate,
+    load_certificates,
+    load_csr,
+    parse_general_name,
+    parse_subject,
+    subject_alt_names_of,
+    to_pem,
+)
+
+DEFAULT_VALIDITY_DAYS = {"root_ca": 3650, "subordinate_ca": 1825}
+
+
+class Request:
+    """What the module was asked for, parsed and checked before any token is opened."""
+
+    def __init__(self, params):
+        self.params = params
+        self.profile = params["profile"]
+        self.self_signed = self.profile == "root_ca"
+        parse_renew_before(params["renew_before"])
+        self.current = load_certificate(params["current_certificate"], "current_certificate") \
+            if params["current_certificate"] else None
+        self.chain = [] if self.self_signed else (
+            [load_certificate(params["ca_certificate"], "ca_certificate")]
+            + load_certificates(params["ca_chain"], "ca_chain"))
+        self.ca_certificate = self.chain[0] if self.chain else None
+        self.csr = None if self.self_signed else load_csr(params["csr"])
+        if params["subject"]:
+            self.subject = parse_subject(params["subject"])
+        else:
+            self.subject = self.csr.subject
+        if params["subject_alt_names"] is not None:
+            self.subject_alt_names = [parse_general_name(name) for name in params["subject_alt_names"]]
+        else:
+            self.subject_alt_names = subject_alt_names_of(self.csr) if self.csr else []
+        self.validity_days = params["validity_days"] or DEFAULT_VALIDITY_DAYS.get(self.profile, 365)
+
+    def reason_to_issue(self, public_key):
+        if self.params["force"]:
+            return "forced"
+        return renewal_reason(self.current, dict(
+            ca_certificate=self.ca_certificate, public_key=public_key, subject=self.subject,
+            subject_alt_names=self.subject_alt_names, profile=self.profile), self.params["renew_before"])
+
+    def issue(self, signer, public_key):
+        return build_certificate(
+            signer, self.profile, self.subject, public_key, issuer_certificate=self.ca_certificate,
+            subject_alt_names=self.subject_alt_names, validity_days=self.validity_days,
+            validity_clamp=self.params["validity_clamp"], path_length=self.params["path_length"],
+            crl_distribution_points=self.params["crl_distribution_points"],
+            ocsp_url=self.params["ocsp_url"], ca_issuers_url=self.params["ca_issuers_url"])
+
+
+def certificate_result(request, certificate, reason, changed):
+    chain_pem = "".join(to_pem(c) for c in request.chain)
+    result = dict(changed=changed, renewal_reason=reason, chain=chain_pem)
+    if certificate is None:
+        return dict(result, certificate=None, fullchain=None)
+    certificate_pem = to_pem(certificate)
+    result.update(certificate_facts(certificate), certificate=certificate_pem, fullchain=certificate_pem + chain_pem)
+    return result
+
+
+def run(module):
+    request = Request(module.params)
+    if not request.self_signed:
+        # Decided from the inputs alone: a run with nothing due never opens the token.
+        reason = request.reason_to_issue(request.csr.public_key())
+        if reason is None:
+            return certificate_result(request, request.current, None, changed=False)
+        if module.check_mode:
+            return certificate_result(request, None, reason, changed=True)
+    with open_token(module.params) as token:
+        signer = token.signer(module.params["key_label"])
+        public_key = signer.public_key if request.self_signed else request.csr.public_key()
+        reason = request.reason_to_issue(public_key)
+        if reason is None:
+            return certificate_result(request, request.current, None, changed=False)
+        if module.check_mode:
+            return certificate_result(request, None, reason, changed=True)
+        certificate, clamped = request.issue(signer, public_key)
+    result = certificate_result(request, certificate, reason, changed=True)
+    result["validity_clamped"] = clamped
+    return result
+
+
+def main():
+    argument_spec = pkcs11_argument_spec()
+    argument_spec.update(
+        profile=dict(type="str", default="server",
+                     choices=["server", "client", "server_client", "code_signing", "subordinate_ca", "root_ca"]),
+        csr=dict(type="str"),
+        ca_certificate=dict(type="str"),
+        ca_chain=dict(type="str"),
+        subject=dict(type="dict"),
+        subject_alt_names=dict(type="list", elements="str"),
+        path_length=dict(type="int"),
+        validity_days=dict(type="int"),
+        validity_clamp=dict(type="bool", default=True),
+        crl_distribution_points=dict(type="list", elements="str"),
+        ocsp_url=dict(type="str"),
+        ca_issuers_url=dict(type="str"),
+        current_certificate=dict(type="str"),
+        renew_before=dict(type="str", default="33%"),
+        force=dict(type="bool", default=False),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[
+            ("profile", "root_ca", ("subject",)),
+            ("profile", "server", ("csr", "ca_certificate")),
+            ("profile", "client", ("csr", "ca_certificate")),
+            ("profile", "server_client", ("csr", "ca_certificate")),
+            ("profile", "code_signing", ("csr", "ca_certificate")),
+            ("profile", "subordinate_ca", ("csr", "ca_certificate")),
+        ],
+    )
+    require_libraries(module, "cryptography", "asn1crypto", "pkcs11")
+    if module.params["profile"] == "root_ca" and (module.params["csr"] or module.params["ca_certificate"]):
+        module.fail_json(msg="profile root_ca self-signs the token key: csr and ca_certificate do not apply")
+    if module.params["validity_days"] is not None and module.params["validity_days"] < 1:
+        module.fail_json(msg="validity_days must be at least 1, got %d" % module.params["validity_days"])
+    try:
+        result = run(module)
+    except (InputError, ProfileError, RenewBeforeError, IssuanceError, SignerError) as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Lab fleets for the integration tests, and SSH into their hosts."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LAB_TOOL = os.path.join(REPO, "tools", "lab", "lab.py")
+
+
+def run_lab(*args):
+    result = subprocess.run(["python3", LAB_TOOL, *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+class Lab:
+    def __init__(self, name, specs, inventory=None):
+        self.name = name
+        args = ["up", "--name", name, "--json"] + ["--host=%s" % spec for spec in specs]
+        if inventory:
+            args += ["--inventory", inventory]
+        self.state = json.loads(run_lab(*args))
+        self.hosts = {host["name"]: host for host in self.state["hosts"]}
+
+    def ssh(self, host, command, check=True):
+        result = subprocess.run(
+            ["ssh", "-i", self.state["identity_file"], "-o", "StrictHostKeyChecking=no",
+             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+             "root@" + self.hosts[host]["address"], command],
+            capture_output=True, text=True, check=False, timeout=60)
+        if check:
+            assert result.returncode == 0, "%s: %s\n%s" % (host, command, result.stderr)
+        return result
+
+    def down(self):
+        run_lab("down", "--name", self.name)
+
+
+@pytest.fixture(scope="module")
+def lab_factory():
+    """Make labs in a test module; all of them are torn down after it."""
+    labs = []
+
+    def make(name, specs, inventory=None):
+        lab = Lab(name, specs, inventory)
+        labs.append(lab)
+        return lab
+
+    yield make
+    for lab in labs:
+        lab.down()
