@@ -42,5 +42,5 @@ requirements:
   - cryptography >= 3.4
 notes:
   - The module logs in to the token once per run and never reads the private key out of
-    it: keys it creates are sensitive and not extractable.
+    it. Keys it creates are sensitive and not extractable.
 '''

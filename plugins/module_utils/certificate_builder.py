@@ -40,14 +40,14 @@ def _layout_key(signer):
     public_key = signer.public_key
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         cache_key = "ec-" + public_key.curve.name
-        factory = lambda: ec.generate_private_key(public_key.curve)  # noqa: E731
+        if cache_key not in _layout_keys:
+            _layout_keys[cache_key] = ec.generate_private_key(public_key.curve)
     elif isinstance(public_key, rsa.RSAPublicKey):
         cache_key = "rsa"
-        factory = lambda: rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: E731
+        if cache_key not in _layout_keys:
+            _layout_keys[cache_key] = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     else:
         raise SignerError("unsupported CA key algorithm: %s" % key_description(public_key))
-    if cache_key not in _layout_keys:
-        _layout_keys[cache_key] = factory()
     return _layout_keys[cache_key]
 
 

@@ -19,7 +19,6 @@ LEAF_PROFILES = ("server", "client", "server_client", "code_signing")
 PROFILES = LEAF_PROFILES + CA_PROFILES
 
 
-
 def _extended_key_usages():
     """Profile -> extendedKeyUsage OIDs (a function: cryptography may be missing at import)."""
     return {

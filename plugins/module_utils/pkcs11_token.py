@@ -179,9 +179,9 @@ def pkcs11_argument_spec():
     """The options of the pkcs11 doc fragment, for every module that opens a token."""
     return dict(
         pkcs11_module=dict(type="path", required=True),
-        token_label=dict(type="str", required=True),
+        token_label=dict(type="str", required=True, no_log=False),
         pin=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["CERTFLEET_PKCS11_PIN"])),
-        key_label=dict(type="str", required=True),
+        key_label=dict(type="str", required=True, no_log=False),
     )
 
 

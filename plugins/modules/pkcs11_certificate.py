@@ -14,10 +14,10 @@ description:
   - Signs a certificate for a certificate signing request with a CA key that stays on a
     PKCS#11 token (SoftHSM2, AWS CloudHSM, YubiHSM, Luna...), or self-signs a root CA
     certificate with the token key (O(profile=root_ca)).
-  - Idempotent: when O(current_certificate) was issued by this CA for the same public key,
+  - Idempotent. When O(current_certificate) was issued by this CA for the same public key,
     subject, subject alternative names and profile, and is outside the renewal window, it
     is returned unchanged and the token is not even opened.
-  - A certificate never outlives its CA certificate: its validity is clamped to the CA's
+  - A certificate never outlives its CA certificate. Its validity is clamped to the CA's
     unless O(validity_clamp=false), which makes that an error.
   - Every certificate is verified against the CA certificate before it is returned.
 extends_documentation_fragment:
@@ -50,9 +50,9 @@ options:
     type: str
   subject:
     description:
-      - The subject as a dictionary, for example C({CN: Example Root, O: Example}); keys as
+      - "The subject as a dictionary, for example C({CN: Example Root, O: Example}); keys as
         in community.crypto's openssl_csr (C(CN), C(O), C(OU), C(C), C(ST), C(L),
-        C(emailAddress), long forms too).
+        C(emailAddress), long forms too)."
       - Required for O(profile=root_ca). For the other profiles it replaces the CSR's subject.
     type: dict
   subject_alt_names:
@@ -110,7 +110,7 @@ attributes:
 seealso:
   - module: certfleet.pki.pkcs11_key
 author:
-  - certfleet.pki maintainers
+  - certfleet.pki maintainers (@certfleet)
 '''
 
 EXAMPLES = r'''

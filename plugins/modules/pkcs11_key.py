@@ -12,8 +12,8 @@ short_description: Ensure a CA key pair exists on a PKCS#11 token (HSM)
 version_added: 0.1.0
 description:
   - Ensures a key pair with a given label exists on a PKCS#11 token, generating it on the
-    token when it is missing. The private key is created sensitive and not extractable: it
-    never leaves the HSM.
+    token when it is missing. The private key is created sensitive and not extractable,
+    so it never leaves the HSM.
   - An existing key of another type, curve or size is an error; it is never replaced silently.
   - Works with any PKCS#11 library (SoftHSM2, AWS CloudHSM, YubiHSM, Luna...).
 extends_documentation_fragment:
@@ -49,7 +49,7 @@ attributes:
     support: none
     description: The module changes no files.
 author:
-  - certfleet.pki maintainers
+  - certfleet.pki maintainers (@certfleet)
 '''
 
 EXAMPLES = r'''

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The certfleet lab: a fleet of test hosts on one machine, without containers.
 
 Each host is a mount + PID + UTS namespace with overlays over the machine's /etc, /var,
@@ -84,7 +83,7 @@ def allocate_addresses(count):
 def parse_host_specs(args):
     specs = []
     for spec in args.host or []:
-        hostname, _, group = spec.partition(":")
+        hostname, group = (spec.split(":", 1) + [""])[:2]
         specs.append((hostname, group or "plain"))
     for group in ("nginx", "apache"):
         for index in range(1, getattr(args, group) + 1):
@@ -173,7 +172,7 @@ def wait_for_ssh(hosts, processes):
                 still.append((host, process))
         pending = still
         if pending and time.monotonic() > deadline:
-            raise LabError("sshd did not come up on: %s" % ", ".join(h["name"] for h, _ in pending))
+            raise LabError("sshd did not come up on: %s" % ", ".join(host["name"] for host, process in pending))
         if pending:
             time.sleep(0.05)
 

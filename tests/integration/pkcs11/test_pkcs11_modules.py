@@ -82,7 +82,7 @@ def issue(module_runner, softhsm, root, csr, **extra):
 
 
 def test_server_certificate_verifies_with_openssl_and_cryptography(root, softhsm, module_runner, tmp_path):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     issued = issue(module_runner, softhsm, root, csr, profile="server", validity_days=30)
     assert issued["changed"] is True and issued["renewal_reason"] == "no current certificate"
     code, output = openssl_verify(tmp_path, root["certificate"], issued["certificate"], "-purpose", "sslserver")
@@ -102,7 +102,7 @@ def test_server_certificate_verifies_with_openssl_and_cryptography(root, softhsm
 
 
 def test_client_certificate_verifies_for_client_auth(root, softhsm, module_runner, tmp_path):
-    csr, _ = make_csr("svc-billing", ["DNS:svc-billing.example.internal"])
+    csr, _key = make_csr("svc-billing", ["DNS:svc-billing.example.internal"])
     issued = issue(module_runner, softhsm, root, csr, profile="client")
     code, output = openssl_verify(tmp_path, root["certificate"], issued["certificate"], "-purpose", "sslclient")
     assert code == 0, output
@@ -123,7 +123,7 @@ def test_subordinate_ca_chain_verifies(root, softhsm, module_runner, tmp_path):
     assert constraints.ca and constraints.path_length == 0
     assert openssl_verify(tmp_path, root["certificate"], sub["certificate"])[0] == 0
 
-    leaf, _ = build_certificate(SoftwareSigner(sub_key), "server", x509.Name([]), ec.generate_private_key(
+    leaf, _clamped = build_certificate(SoftwareSigner(sub_key), "server", x509.Name([]), ec.generate_private_key(
         ec.SECP256R1()).public_key(), issuer_certificate=sub_certificate,
         subject_alt_names=[x509.DNSName("leaf.example.internal")], validity_days=30)
     leaf_pem = leaf.public_bytes(serialization.Encoding.PEM).decode()
@@ -133,7 +133,7 @@ def test_subordinate_ca_chain_verifies(root, softhsm, module_runner, tmp_path):
 
 def test_second_call_with_current_certificate_changes_nothing_and_opens_no_token(
         root, softhsm, module_runner, monkeypatch):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     first = issue(module_runner, softhsm, root, csr)
 
     def no_token(*_args, **_kwargs):
@@ -145,7 +145,7 @@ def test_second_call_with_current_certificate_changes_nothing_and_opens_no_token
 
 
 def test_changed_san_issues_anew(root, softhsm, module_runner):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     first = issue(module_runner, softhsm, root, csr)
     again = issue(module_runner, softhsm, root, csr, current_certificate=first["certificate"],
                   subject_alt_names=SERVER_SANS + ["DNS:api.example.internal"])
@@ -157,7 +157,7 @@ def test_changed_san_issues_anew(root, softhsm, module_runner):
 
 
 def test_renewal_window_reissues(root, softhsm, module_runner):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     first = issue(module_runner, softhsm, root, csr, validity_days=10)
     kept = issue(module_runner, softhsm, root, csr, current_certificate=first["certificate"], renew_before="5d")
     due = issue(module_runner, softhsm, root, csr, current_certificate=first["certificate"], renew_before="15d")
@@ -166,7 +166,7 @@ def test_renewal_window_reissues(root, softhsm, module_runner):
 
 
 def test_check_mode_reports_and_signs_nothing(root, softhsm, module_runner, monkeypatch):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     monkeypatch.setattr(pkcs11_token.Pkcs11Token, "__enter__", lambda *a: pytest.fail("token opened in check mode"))
     result = module_runner(pkcs11_certificate, softhsm.args(root["label"], ca_certificate=root["certificate"], csr=csr),
                            check_mode=True)
@@ -175,7 +175,7 @@ def test_check_mode_reports_and_signs_nothing(root, softhsm, module_runner, monk
 
 
 def test_validity_is_clamped_to_the_ca(root, softhsm, module_runner):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     clamped = issue(module_runner, softhsm, root, csr, validity_days=20000)
     ca = x509.load_pem_x509_certificate(root["certificate"].encode())
     assert clamped["validity_clamped"] is True
@@ -189,7 +189,7 @@ def test_openssl_engine_signature_with_the_same_token_key_verifies(root, softhsm
     result verifies against the CA certificate our module made: the module used that key."""
     engines = glob.glob("/usr/lib/*/engines-3/pkcs11.so")
     assert engines, "libengine-pkcs11-openssl is not installed"
-    csr, _ = make_csr("engine.example.internal")
+    csr, _key = make_csr("engine.example.internal")
     env = dict(os.environ, PKCS11_MODULE_PATH=softhsm.module)
     uri = "pkcs11:token=%s;object=%s;type=private;pin-value=%s" % (softhsm.label, root["label"], softhsm.pin)
     result = subprocess.run(
@@ -208,7 +208,7 @@ def test_openssl_engine_signature_with_the_same_token_key_verifies(root, softhsm
     (dict(key_label="no-such-key"), "no private key labelled 'no-such-key'"),
 ])
 def test_token_errors_are_clear(root, softhsm, module_runner, change, message):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     args = dict(softhsm.args(root["label"], ca_certificate=root["certificate"], csr=csr), **change)
     result = module_runner(pkcs11_certificate, args)
     assert result["failed"] and message in result["msg"]
@@ -219,13 +219,13 @@ def test_key_not_matching_the_ca_certificate_is_refused(root, softhsm, module_ru
     other_type = "rsa" if root["key_type"] == "ec" else "ec"
     other = "mismatch-" + other_type
     module_runner(pkcs11_key, softhsm.args(other, key_type=other_type, curve="secp384r1", size=2048))
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     result = issue(module_runner, softhsm, dict(root, label=other), csr)
     assert result["failed"] and "does not match the CA certificate's public key" in result["msg"]
 
 
 def test_csr_with_a_bad_signature_is_refused(root, softhsm, module_runner):
-    csr, _ = make_csr("www.example.internal", SERVER_SANS)
+    csr, _key = make_csr("www.example.internal", SERVER_SANS)
     der = bytearray(x509.load_pem_x509_csr(csr.encode()).public_bytes(serialization.Encoding.DER))
     der[-5] ^= 0x01  # flip a bit of the signature
     tampered = x509.load_der_x509_csr(bytes(der)).public_bytes(serialization.Encoding.PEM).decode()
@@ -262,7 +262,7 @@ def test_pin_comes_from_the_environment(softhsm, module_runner, monkeypatch):
 def test_rsa_root_signs_rsa_leaf_with_key_encipherment(softhsm, module_runner):
     module_runner(pkcs11_key, softhsm.args("rsa3072", key_type="rsa", size=3072))
     ca = module_runner(pkcs11_certificate, softhsm.args("rsa3072", profile="root_ca", subject={"CN": "RSA Root"}))
-    csr, _ = make_csr("rsa.example.internal", ["DNS:rsa.example.internal"], key=rsa.generate_private_key(65537, 2048))
+    csr, _key = make_csr("rsa.example.internal", ["DNS:rsa.example.internal"], key=rsa.generate_private_key(65537, 2048))
     leaf = module_runner(pkcs11_certificate, softhsm.args("rsa3072", ca_certificate=ca["certificate"], csr=csr))
     usage = x509.load_pem_x509_certificate(leaf["certificate"].encode()).extensions.get_extension_for_class(x509.KeyUsage)
     assert usage.value.key_encipherment and usage.value.digital_signature
