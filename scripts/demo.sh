@@ -2,6 +2,7 @@
 # The main job: a lab fleet (2 nginx + 2 apache hosts), a CA on a SoftHSM2 token, and
 # certificates issued, served and checked with curl. Tear down with `make demo-down`.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "$0")/env.sh"
 cd "$repo"
 demo_dir="$repo/.build/demo"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts: the virtualenv, and Ansible pointed at this checkout's collection.
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$repo/.venv/bin:$PATH"

@@ -2,6 +2,7 @@
 # The test suite: `scripts/test.sh [unit|integration|sanity|molecule ...]` (default: all).
 # Every stage must pass; pytest's "no tests collected" (exit 5) is a failure too.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "$0")/env.sh"
 cd "$repo"
 

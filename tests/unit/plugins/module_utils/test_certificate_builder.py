@@ -1,0 +1,98 @@
+import datetime
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import (
+    IssuanceError,
+    build_certificate,
+    validity_window,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import ProfileError, profile_of
+from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
+
+NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
+
+
+def name(common_name):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+@pytest.fixture(scope="module", params=["ec384", "rsa2048"])
+def ca(request):
+    key = ec.generate_private_key(ec.SECP384R1()) if request.param == "ec384" else rsa.generate_private_key(65537, 2048)
+    signer = SoftwareSigner(key)
+    certificate, _clamped = build_certificate(signer, "root_ca", name("Root"), key.public_key(), validity_days=365, now=NOW)
+    return signer, certificate
+
+
+def subject_key():
+    return ec.generate_private_key(ec.SECP256R1()).public_key()
+
+
+@pytest.mark.parametrize("profile, usages", [
+    ("server", [ExtendedKeyUsageOID.SERVER_AUTH]),
+    ("client", [ExtendedKeyUsageOID.CLIENT_AUTH]),
+    ("server_client", [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+    ("code_signing", [ExtendedKeyUsageOID.CODE_SIGNING]),
+])
+def test_leaf_profiles(ca, profile, usages):
+    signer, ca_certificate = ca
+    certificate, _clamped = build_certificate(signer, profile, name("leaf"), subject_key(), ca_certificate,
+                                              [x509.DNSName("leaf.example")], validity_days=30, now=NOW)
+    extensions = certificate.extensions
+    assert extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    assert extensions.get_extension_for_class(x509.KeyUsage).critical
+    assert set(extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == set(usages)
+    aki = extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+    ski = ca_certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    assert aki == ski
+    assert profile_of(certificate) == profile
+    certificate.verify_directly_issued_by(ca_certificate)
+
+
+def test_signature_hash_follows_the_ca_key(ca):
+    signer, ca_certificate = ca
+    certificate, _clamped = build_certificate(signer, "client", name("c"), subject_key(), ca_certificate, now=NOW)
+    expected = "sha384" if isinstance(signer.public_key, ec.EllipticCurvePublicKey) else "sha256"
+    assert certificate.signature_hash_algorithm.name == expected
+
+
+def test_subordinate_path_length_and_profile(ca):
+    signer, ca_certificate = ca
+    certificate, _clamped = build_certificate(signer, "subordinate_ca", name("Sub"), subject_key(), ca_certificate,
+                                              path_length=1, now=NOW)
+    constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert constraints.critical and constraints.value.path_length == 1
+    assert profile_of(certificate) == "subordinate_ca"
+
+
+def test_server_needs_a_san(ca):
+    with pytest.raises(ProfileError, match="needs at least one subject alternative name"):
+        build_certificate(ca[0], "server", name("x"), subject_key(), ca[1], now=NOW)
+
+
+def test_path_length_only_for_ca_profiles(ca):
+    with pytest.raises(ProfileError, match="path_length applies to the CA profiles only"):
+        build_certificate(ca[0], "client", name("x"), subject_key(), ca[1], path_length=0, now=NOW)
+
+
+def test_wrong_signing_key_is_refused(ca):
+    stranger = SoftwareSigner(ec.generate_private_key(ec.SECP256R1()))
+    with pytest.raises(IssuanceError, match="does not match the CA certificate's public key"):
+        build_certificate(stranger, "client", name("x"), subject_key(), ca[1], now=NOW)
+
+
+def test_validity_clamped_or_refused(ca):
+    not_before, not_after, clamped = validity_window(1000, ca[1], True, now=NOW)
+    assert clamped and not_after == ca[1].not_valid_after_utc and not_before < NOW
+    with pytest.raises(IssuanceError, match="would outlive the CA certificate"):
+        validity_window(1000, ca[1], False, now=NOW)
+
+
+def test_serials_are_random_159_bit(ca):
+    serials = {build_certificate(ca[0], "client", name("s"), subject_key(), ca[1], now=NOW)[0].serial_number
+               for _index in range(20)}
+    assert len(serials) == 20 and all(0 < serial < 2 ** 159 for serial in serials)

@@ -1,0 +1,45 @@
+"""The lab's argument handling and inventory, without starting any host."""
+
+import argparse
+import importlib.util
+import json
+import os
+
+import pytest
+
+LAB = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools", "lab", "lab.py")
+spec = importlib.util.spec_from_file_location("certfleet_lab", LAB)
+lab = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(lab)
+
+
+def specs(**kwargs):
+    return lab.parse_host_specs(argparse.Namespace(**dict(dict(host=None, nginx=0, apache=0), **kwargs)))
+
+
+def test_counts_and_named_hosts():
+    assert specs(nginx=2, apache=1, host=["db:plain"]) == [
+        ("db", "plain"), ("nginx-1", "nginx"), ("nginx-2", "nginx"), ("apache-1", "apache")]
+    assert specs(host=["bare"]) == [("bare", "plain")]
+
+
+def test_refusals():
+    with pytest.raises(lab.LabError, match="no hosts requested"):
+        specs()
+    with pytest.raises(lab.LabError, match="unknown group 'iis'"):
+        specs(host=["x:iis"])
+
+
+def test_inventory_groups_and_connection(tmp_path):
+    path = tmp_path / "inventory.yml"
+    lab.write_inventory(str(path), {"identity_file": "/k", "hosts": [
+        {"name": "nginx-1", "group": "nginx", "address": "127.0.1.1"},
+        {"name": "apache-1", "group": "apache", "address": "127.0.1.2"}]})
+    inventory = json.loads(path.read_text())["all"]
+    assert inventory["children"]["nginx"]["hosts"] == {"nginx-1": {"ansible_host": "127.0.1.1"}}
+    assert inventory["vars"]["ansible_python_interpreter"] == "/usr/bin/python3"
+    assert inventory["vars"]["ansible_ssh_private_key_file"] == "/k"
+
+
+def test_addresses_stay_on_loopback():
+    assert all(address.startswith("127.") for address in lab.allocate_addresses(3))
