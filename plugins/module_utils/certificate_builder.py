@@ -21,7 +21,7 @@ except ImportError:
 
 from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import extensions_for
 from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError, key_description
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import same_public_key
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import not_valid_after, same_public_key
 
 # Backdate notBefore a little so hosts whose clocks run slightly behind accept it at once.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -58,7 +58,7 @@ def validity_window(validity_days, issuer_certificate, clamp, now=None):
     not_after = now + datetime.timedelta(days=validity_days)
     if issuer_certificate is None:
         return not_before, not_after, False
-    issuer_end = issuer_certificate.not_valid_after_utc
+    issuer_end = not_valid_after(issuer_certificate)
     if issuer_end <= now:
         raise IssuanceError("the CA certificate expired on %s" % issuer_end.isoformat())
     if not_after <= issuer_end:

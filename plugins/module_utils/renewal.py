@@ -18,6 +18,8 @@ except ImportError:
 from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import profile_of
 from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
     format_general_name,
+    not_valid_after,
+    not_valid_before,
     same_public_key,
     subject_alt_names_of,
 )
@@ -44,7 +46,7 @@ def parse_renew_before(text):
 def renewal_point(certificate, renew_before):
     """The moment from which ``certificate`` is due for renewal."""
     unit, amount = parse_renew_before(renew_before)
-    not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
+    not_before, not_after = not_valid_before(certificate), not_valid_after(certificate)
     if unit == "days":
         return not_after - datetime.timedelta(days=amount)
     return not_after - (not_after - not_before) * (amount / 100.0)
@@ -83,8 +85,8 @@ def renewal_reason(current, wanted, renew_before, now=None):
         return "subject alternative names changed"
     if profile_of(current) != wanted["profile"]:
         return "profile changed"
-    if current.not_valid_after_utc <= now:
-        return "expired on %s" % current.not_valid_after_utc.isoformat()
+    if not_valid_after(current) <= now:
+        return "expired on %s" % not_valid_after(current).isoformat()
     due = renewal_point(current, renew_before)
     if due <= now:
         return "due for renewal since %s (renew_before %s)" % (due.isoformat(), renew_before)

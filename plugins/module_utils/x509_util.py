@@ -7,8 +7,10 @@ write, and the facts modules return about a certificate."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
 import ipaddress
 import os
+import re
 
 try:
     from cryptography import x509
@@ -18,6 +20,7 @@ except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
 PEM_MARKER = "-----BEGIN "
+_PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 
 # Subject keys as community.crypto's openssl_csr accepts them (short and long forms).
 _NAME_ATTRIBUTES = {
@@ -55,8 +58,13 @@ def load_certificates(value, what):
     text = read_pem_input(value, what)
     if text is None:
         return []
+    # One block at a time: x509.load_pem_x509_certificates needs cryptography 39, and hosts
+    # run their distribution's (Debian 12: 38, RHEL 9: 36).
+    blocks = _PEM_CERTIFICATE.findall(text)
+    if not blocks:
+        raise InputError("%s does not parse as PEM certificates: no CERTIFICATE block" % what)
     try:
-        return x509.load_pem_x509_certificates(text.encode())
+        return [x509.load_pem_x509_certificate(block.encode()) for block in blocks]
     except ValueError as error:
         raise InputError("%s does not parse as PEM certificates: %s" % (what, error))
 
@@ -145,11 +153,23 @@ def subject_alt_names_of(certificate_or_csr):
     return list(extension.value)
 
 
+def not_valid_before(certificate):
+    """notBefore as an aware UTC datetime (the *_utc properties need cryptography 42)."""
+    value = getattr(certificate, "not_valid_before_utc", None)
+    return value if value is not None else certificate.not_valid_before.replace(tzinfo=datetime.timezone.utc)
+
+
+def not_valid_after(certificate):
+    """notAfter as an aware UTC datetime (the *_utc properties need cryptography 42)."""
+    value = getattr(certificate, "not_valid_after_utc", None)
+    return value if value is not None else certificate.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+
+
 def certificate_facts(certificate):
     """serial (hex), validity and SHA-256 fingerprint, as every issuing module returns them."""
     return {
         "serial": "%x" % certificate.serial_number,
-        "not_before": certificate.not_valid_before_utc.isoformat(),
-        "not_after": certificate.not_valid_after_utc.isoformat(),
+        "not_before": not_valid_before(certificate).isoformat(),
+        "not_after": not_valid_after(certificate).isoformat(),
         "fingerprint_sha256": certificate.fingerprint(hashes.SHA256()).hex(),
     }

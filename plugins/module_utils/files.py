@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Atomic file writes for modules: readers see the old file or the new one, never half."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import tempfile
+
+
+def read_text(path):
+    """The file's text, or None when it does not exist."""
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomically(module, path, content, mode=0o644, file_args=None):
+    """Write ``content`` to ``path`` through a temporary file in the same directory and a
+    rename, then apply owner/group/mode/SELinux context (``file_args`` as returned by
+    module.load_file_common_arguments). Returns whether the file attributes changed."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    descriptor, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=directory)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(content)
+        os.chmod(temporary, mode)
+        module.atomic_move(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    if file_args is None:
+        return False
+    file_args = dict(file_args, path=path)
+    return module.set_fs_attributes_if_different(file_args, False)
