@@ -1,5 +1,5 @@
 # The two commands of the README, plus their parts. Each target does its own set-up.
-.PHONY: setup demo demo-down test unit integration sanity molecule
+.PHONY: setup demo demo-down test unit integration lint sanity build molecule
 
 setup:
 	scripts/setup.sh
@@ -21,8 +21,14 @@ unit: setup
 integration: setup
 	scripts/test.sh integration
 
+lint: setup
+	scripts/test.sh lint
+
 sanity: setup
 	scripts/test.sh sanity
+
+build: setup
+	scripts/test.sh build
 
 molecule: setup
 	scripts/test.sh molecule

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite: `scripts/test.sh [unit|integration|sanity|molecule ...]` (default: all).
+# The test suite: `scripts/test.sh [unit|integration|lint|sanity|build|molecule ...]` (default: all).
 # Every stage must pass; pytest's "no tests collected" (exit 5) is a failure too.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -45,12 +45,31 @@ stage_sanity() {
         ansible-test sanity --python 3.11 --color no)
 }
 
+stage_lint() {
+    ansible-lint
+    antsibull-changelog lint
+}
+
+stage_build() {
+    local out
+    out=$(mktemp -d /tmp/certfleet-build.XXXXXX)
+    trap 'rm -rf "$out"' RETURN
+    ansible-galaxy collection build --output-path "$out" .
+    # The artifact holds the modules and leaves the lab and developer tooling out.
+    tar -tzf "$out"/certfleet-pki-*.tar.gz > "$out/contents"
+    grep -qx 'plugins/modules/pkcs11_certificate.py' "$out/contents"
+    if grep -q '^tools/' "$out/contents"; then
+        echo "build: tools/ must not be in the collection artifact" >&2
+        return 1
+    fi
+}
+
 stage_molecule() {
     molecule test --all
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit integration sanity molecule)
+[ ${#stages[@]} -gt 0 ] || stages=(unit integration lint sanity build molecule)
 for stage in "${stages[@]}"; do
     echo "=== test stage: $stage"
     "stage_$stage"

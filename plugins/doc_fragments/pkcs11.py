@@ -28,10 +28,10 @@ options:
       - User PIN of the token.
       - When not set, the value of the E(CERTFLEET_PKCS11_PIN) environment variable is used,
         which is how AWX/AAP credentials inject it.
+      - One of the two is required whenever the token is opened.
       - A wrong PIN fails at once and is never retried, because HSMs lock the user after a
         few wrong attempts.
     type: str
-    required: true
   key_label:
     description:
       - Label (C(CKA_LABEL)) of the key pair on the token.

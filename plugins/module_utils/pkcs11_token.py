@@ -51,6 +51,9 @@ class Pkcs11Token:
         self._session = None
 
     def __enter__(self):
+        if not self._pin:
+            raise SignerError("no PIN for token %r: set pin or the CERTFLEET_PKCS11_PIN environment variable"
+                              % self.token_label)
         if not os.path.isfile(self.module_path):
             raise SignerError("PKCS#11 library not found: %s" % self.module_path)
         try:
@@ -180,7 +183,7 @@ def pkcs11_argument_spec():
     return dict(
         pkcs11_module=dict(type="path", required=True),
         token_label=dict(type="str", required=True, no_log=False),
-        pin=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["CERTFLEET_PKCS11_PIN"])),
+        pin=dict(type="str", no_log=True, fallback=(env_fallback, ["CERTFLEET_PKCS11_PIN"])),
         key_label=dict(type="str", required=True, no_log=False),
     )
 

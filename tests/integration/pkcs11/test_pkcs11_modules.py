@@ -252,6 +252,14 @@ def test_pkcs11_key_is_idempotent_and_refuses_another_type(softhsm, module_runne
     assert module_runner(pkcs11_key, dict(args, state="absent"))["changed"] is False
 
 
+def test_missing_pin_is_named(softhsm, module_runner, monkeypatch):
+    monkeypatch.delenv("CERTFLEET_PKCS11_PIN", raising=False)
+    args = softhsm.args("any-key")
+    del args["pin"]
+    result = module_runner(pkcs11_key, args)
+    assert result["failed"] and "set pin or the CERTFLEET_PKCS11_PIN environment variable" in result["msg"]
+
+
 def test_pin_comes_from_the_environment(softhsm, module_runner, monkeypatch):
     monkeypatch.setenv("CERTFLEET_PKCS11_PIN", softhsm.pin)
     args = softhsm.args("env-pin-key")
