@@ -32,8 +32,9 @@ install_python_packages() {
     fi
     echo "setup: installing Python packages into .venv"
     [ -x .venv/bin/python ] || python3 -m venv .venv
-    .venv/bin/pip install -q --upgrade pip
-    .venv/bin/pip install -q -r requirements-dev.txt
+    # This machine's pip config names local mirrors that may be absent: drop those warnings.
+    .venv/bin/pip install -q --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
+    .venv/bin/pip install -q -r requirements-dev.txt 2> >(grep -v '^WARNING: Location' >&2)
     mkdir -p "$stamp_dir" && echo "$want" > "$stamp_dir/pip"
 }
 

@@ -173,3 +173,10 @@ def certificate_facts(certificate):
         "not_after": not_valid_after(certificate).isoformat(),
         "fingerprint_sha256": certificate.fingerprint(hashes.SHA256()).hex(),
     }
+
+
+def certificate_summary(certificate):
+    """subject, SHA-256 fingerprint and expiry: how modules list the certificates they manage."""
+    facts = certificate_facts(certificate)
+    return dict(subject=certificate.subject.rfc4514_string(), fingerprint_sha256=facts["fingerprint_sha256"],
+                not_after=facts["not_after"])

@@ -273,27 +273,39 @@ def certificate_result(request, certificate, reason, changed):
     return result
 
 
-def run(module):
-    request = Request(module.params)
-    if not request.self_signed:
-        # Decided from the inputs alone: a run with nothing due never opens the token.
-        reason = request.reason_to_issue(request.csr.public_key())
-        if reason is None:
-            return certificate_result(request, request.current, None, changed=False)
-        if module.check_mode:
-            return certificate_result(request, None, reason, changed=True)
-    with open_token(module.params) as token:
-        signer = token.signer(module.params["key_label"])
-        public_key = signer.public_key if request.self_signed else request.csr.public_key()
-        reason = request.reason_to_issue(public_key)
-        if reason is None:
-            return certificate_result(request, request.current, None, changed=False)
-        if module.check_mode:
-            return certificate_result(request, None, reason, changed=True)
-        certificate, clamped = request.issue(signer, public_key)
+def decide(module, request, public_key):
+    """(result, reason): a result when this run signs nothing (kept, or check mode)."""
+    reason = request.reason_to_issue(public_key)
+    if reason is None:
+        return certificate_result(request, request.current, None, changed=False), None
+    if module.check_mode:
+        return certificate_result(request, None, reason, changed=True), reason
+    return None, reason
+
+
+def issue(request, signer, public_key, reason):
+    certificate, clamped = request.issue(signer, public_key)
     result = certificate_result(request, certificate, reason, changed=True)
     result["validity_clamped"] = clamped
     return result
+
+
+def run(module):
+    request = Request(module.params)
+    label = module.params["key_label"]
+    if request.self_signed:
+        # A root certifies the token key itself: the token is opened to read that key.
+        with open_token(module.params) as token:
+            signer = token.signer(label)
+            result, reason = decide(module, request, signer.public_key)
+            return result or issue(request, signer, signer.public_key, reason)
+    # Decided from the inputs alone: a run with nothing due never opens the token.
+    public_key = request.csr.public_key()
+    result, reason = decide(module, request, public_key)
+    if result:
+        return result
+    with open_token(module.params) as token:
+        return issue(request, token.signer(label), public_key, reason)
 
 
 def main():

@@ -131,6 +131,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils.trust_platforms impo
 from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
     InputError,
     certificate_facts,
+    certificate_summary,
     load_certificates,
     to_pem,
 )
@@ -150,10 +151,7 @@ def group_files(platform, name):
 
 
 def describe(path, pem):
-    certificate = load_certificates(pem, path)[0]
-    facts = certificate_facts(certificate)
-    return dict(path=path, subject=certificate.subject.rfc4514_string(),
-                fingerprint_sha256=facts["fingerprint_sha256"], not_after=facts["not_after"])
+    return dict(certificate_summary(load_certificates(pem, path)[0]), path=path)
 
 
 def plan(params, platform, existing):

@@ -91,6 +91,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils.trust_checks import 
 from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
     InputError,
     certificate_facts,
+    certificate_summary,
     load_certificates,
     to_pem,
 )
@@ -107,8 +108,7 @@ def ordered_unique(certificates):
 
 
 def summary(certificates):
-    return [dict(subject=c.subject.rfc4514_string(), fingerprint_sha256=certificate_facts(c)["fingerprint_sha256"],
-                 not_after=certificate_facts(c)["not_after"]) for c in certificates]
+    return [certificate_summary(c) for c in certificates]
 
 
 def summary_text(certificates):

@@ -96,3 +96,10 @@ def test_serials_are_random_159_bit(ca):
     serials = {build_certificate(ca[0], "client", name("s"), subject_key(), ca[1], now=NOW)[0].serial_number
                for _index in range(20)}
     assert len(serials) == 20 and all(0 < serial < 2 ** 159 for serial in serials)
+
+
+def test_unsupported_ca_key_algorithm_is_named():
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError
+    with pytest.raises(SignerError, match="unsupported CA key algorithm: Ed25519PublicKey"):
+        SoftwareSigner(ed25519.Ed25519PrivateKey.generate())
