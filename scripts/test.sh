@@ -39,6 +39,11 @@ stage_sanity() {
     tree=$(mktemp -d /tmp/certfleet-sanity.XXXXXX)
     trap 'rm -rf "$tree"' RETURN
     mkdir -p "$tree/ansible_collections/certfleet"
+    # Collections we import from must sit in the same tree: link the ones the ansible
+    # package installed.
+    local bundled
+    bundled=$(python -c 'import ansible, os; print(os.path.join(os.path.dirname(os.path.dirname(ansible.__file__)), "ansible_collections"))')
+    ln -s "$bundled/amazon" "$tree/ansible_collections/amazon"
     rsync -a --exclude .venv --exclude .build --exclude .git --exclude tests/output \
         ./ "$tree/ansible_collections/certfleet/pki/"
     (cd "$tree/ansible_collections/certfleet/pki" &&

@@ -67,7 +67,7 @@ def renewal_reason(current, wanted, renew_before, now=None):
 
     ``wanted`` holds what the new certificate must be: ``ca_certificate`` (None for a
     self-signed root), ``public_key``, ``subject``, ``subject_alt_names`` (GeneralNames)
-    and ``profile``.
+    and ``profile`` (None: not compared).
     """
     if current is None:
         return "no current certificate"
@@ -83,7 +83,8 @@ def renewal_reason(current, wanted, renew_before, now=None):
     want = set(format_general_name(n) for n in wanted["subject_alt_names"])
     if have != want:
         return "subject alternative names changed"
-    if profile_of(current) != wanted["profile"]:
+    # A profile of None (a passthrough template) lets the request decide the extensions.
+    if wanted["profile"] is not None and profile_of(current) != wanted["profile"]:
         return "profile changed"
     if not_valid_after(current) <= now:
         return "expired on %s" % not_valid_after(current).isoformat()

@@ -180,3 +180,16 @@ def certificate_summary(certificate):
     facts = certificate_facts(certificate)
     return dict(subject=certificate.subject.rfc4514_string(), fingerprint_sha256=facts["fingerprint_sha256"],
                 not_after=facts["not_after"])
+
+
+def order_upwards(certificate, others):
+    """``certificate`` followed by its issuers found among ``others``, root last; whatever
+    does not chain up is appended in the order given."""
+    ordered, remaining = [certificate], list(others)
+    while remaining:
+        issuer = next((c for c in remaining if c.subject == ordered[-1].issuer and c != ordered[-1]), None)
+        if issuer is None:
+            break
+        ordered.append(issuer)
+        remaining.remove(issuer)
+    return ordered + remaining

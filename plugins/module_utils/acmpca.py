@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ACM Private CA facts the modules share: templates, signing algorithms, validity
+arithmetic, idempotency tokens and the client with its retry policy."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import calendar
+import datetime
+import hashlib
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Retried with jittered backoff, on top of amazon.aws's defaults: a fleet run with many
+# forks meets the 25 IssueCertificate/s quota, and GetCertificate answers
+# RequestInProgressException until the CA has signed.
+RETRY_CODES = ["ThrottlingException", "RequestInProgressException", "ConcurrentModificationException"]
+
+TEMPLATE_PREFIX = "template/"
+PASSTHROUGH_SUFFIXES = ("_APICSRPassthrough", "_APIPassthrough", "_CSRPassthrough")
+_PROFILE_OF_TEMPLATE = {
+    "EndEntityCertificate": "server_client",
+    "EndEntityServerAuthCertificate": "server",
+    "EndEntityClientAuthCertificate": "client",
+    "CodeSigningCertificate": "code_signing",
+    "RootCACertificate": "root_ca",
+}
+
+# CA key algorithm -> default signing algorithm (hash matched to the key strength).
+DEFAULT_SIGNING_ALGORITHM = {
+    "RSA_2048": "SHA256WITHRSA",
+    "RSA_3072": "SHA384WITHRSA",
+    "RSA_4096": "SHA512WITHRSA",
+    "EC_prime256v1": "SHA256WITHECDSA",
+    "EC_secp384r1": "SHA384WITHECDSA",
+    "EC_secp521r1": "SHA512WITHECDSA",
+    "SM2": "SM3WITHSM2",
+}
+
+
+class AcmPcaError(Exception):
+    pass
+
+
+def acmpca_client(module):
+    return module.client("acm-pca", retry_decorator=AWSRetry.jittered_backoff(
+        retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_CODES))
+
+
+def partition_of(arn):
+    return arn.split(":")[1] if arn.count(":") >= 5 else "aws"
+
+
+def template_arn(template, ca_arn):
+    """A template ARN from a short name ('EndEntityServerAuthCertificate') or an ARN."""
+    if template.startswith("arn:"):
+        return template
+    name = template if "/" in template else template + "/V1"
+    return "arn:%s:acm-pca:::%s%s" % (partition_of(ca_arn), TEMPLATE_PREFIX, name)
+
+
+def template_name(arn):
+    return arn.split(TEMPLATE_PREFIX, 1)[-1].split("/", 1)[0]
+
+
+def is_passthrough(arn):
+    return "Passthrough" in template_name(arn)
+
+
+def profile_of_template(arn):
+    """The certfleet profile a template yields, or None when the template lets the request
+    decide (passthrough variants of the blank templates)."""
+    name = template_name(arn)
+    for suffix in PASSTHROUGH_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[:-len(suffix)]
+    if name.startswith("SubordinateCACertificate_PathLen"):
+        return "subordinate_ca"
+    return _PROFILE_OF_TEMPLATE.get(name)
+
+
+def check_signing_algorithm(key_algorithm, signing_algorithm):
+    """The default for the CA key, or the one asked for if it fits the key family."""
+    if signing_algorithm is None:
+        if key_algorithm not in DEFAULT_SIGNING_ALGORITHM:
+            raise AcmPcaError("no default signing algorithm for CA key algorithm %s; set signing_algorithm"
+                              % key_algorithm)
+        return DEFAULT_SIGNING_ALGORITHM[key_algorithm]
+    family = key_algorithm.split("_", 1)[0]
+    wanted = {"RSA": "WITHRSA", "EC": "WITHECDSA", "SM2": "WITHSM2"}.get(family)
+    if wanted and not signing_algorithm.endswith(wanted):
+        raise AcmPcaError("signing algorithm %s does not fit the CA's %s key (use a *%s algorithm)"
+                          % (signing_algorithm, key_algorithm, wanted))
+    return signing_algorithm
+
+
+def _add_months(moment, months):
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def validity_end(validity, now):
+    """When a certificate with ACM PCA ``validity`` ({Type, Value}) issued at ``now`` ends."""
+    kind, value = validity["Type"], validity["Value"]
+    if kind == "DAYS":
+        return now + datetime.timedelta(days=value)
+    if kind == "MONTHS":
+        return _add_months(now, value)
+    if kind == "YEARS":
+        return _add_months(now, 12 * value)
+    if kind == "ABSOLUTE":
+        return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    if kind == "END_DATE":
+        return datetime.datetime.strptime(str(value), "%Y%m%d%H%M%S").replace(tzinfo=datetime.timezone.utc)
+    raise AcmPcaError("unknown validity type %s" % kind)
+
+
+def idempotency_token(ca_arn, csr_pem, request):
+    """36 hex characters derived from the CA, the CSR and every issuance parameter: a retried
+    or re-run task within AWS's 5-minute window gets the certificate it already bought."""
+    material = json.dumps({"ca": ca_arn, "csr": csr_pem.strip(), "request": request}, sort_keys=True, default=str)
+    return hashlib.sha256(material.encode()).hexdigest()[:36]
+
+
+def serial_for_api(serial_hex):
+    """RevokeCertificate wants the serial in colon-separated hex pairs."""
+    digits = serial_hex.replace(":", "").lower()
+    if len(digits) % 2:
+        digits = "0" + digits
+    return ":".join(digits[i:i + 2] for i in range(0, len(digits), 2))

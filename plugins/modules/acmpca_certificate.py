@@ -1,0 +1,405 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: acmpca_certificate
+short_description: Issue or revoke certificates with AWS ACM Private CA
+version_added: 0.1.0
+description:
+  - Issues a certificate for a certificate signing request from an ACM Private CA, or
+    revokes one.
+  - Idempotent and frugal. When O(current_certificate) was issued by this CA for the same
+    public key, subject, subject alternative names and template profile, and is outside the
+    renewal window, it is returned and nothing is bought. Each request carries an idempotency
+    token derived from the CSR and the request, so a retried or re-run task within AWS's
+    5-minute window gets the certificate it already paid for.
+  - Refuses, before calling IssueCertificate, when the CA is not ACTIVE, the signing
+    algorithm does not fit the CA key, or the certificate would outlive the CA certificate.
+  - C(ThrottlingException) and C(RequestInProgressException) are retried with jittered
+    backoff, so fleet runs with many forks stay within the IssueCertificate quota.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+options:
+  certificate_authority_arn:
+    description: ARN of the issuing private CA.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) issues a certificate when none fits; V(revoked) revokes O(serial) or O(current_certificate).
+    type: str
+    choices: [present, revoked]
+    default: present
+  csr:
+    description: The certificate signing request, PEM content or a path. Required with O(state=present).
+    type: str
+  template_arn:
+    description:
+      - Certificate template, as an ARN or a short name such as C(EndEntityServerAuthCertificate)
+        (C(/V1) is assumed) or C(SubordinateCACertificate_PathLen0/V1).
+    type: str
+    default: EndEntityCertificate/V1
+  signing_algorithm:
+    description:
+      - Signature algorithm. Defaults to the one matching the CA key, read with
+        DescribeCertificateAuthority (for example C(SHA256WITHECDSA) for C(EC_prime256v1)).
+    type: str
+    choices: [SHA256WITHECDSA, SHA384WITHECDSA, SHA512WITHECDSA, SHA256WITHRSA, SHA384WITHRSA, SHA512WITHRSA, SM3WITHSM2]
+  validity_days:
+    description: Validity in days. Mutually exclusive with O(validity).
+    type: int
+  validity:
+    description:
+      - Validity as ACM PCA takes it, for O(validity.type) C(MONTHS), C(YEARS), C(END_DATE)
+        (C(YYYYMMDDHHMMSS)) or C(ABSOLUTE) (seconds since the epoch). Defaults to 365 days.
+    type: dict
+    suboptions:
+      type:
+        description: Validity type.
+        type: str
+        required: true
+        choices: [DAYS, MONTHS, YEARS, END_DATE, ABSOLUTE]
+      value:
+        description: Validity value.
+        type: int
+        required: true
+  validity_not_before:
+    description: Start of validity, with the same O(validity.type)/O(validity.value) keys.
+    type: dict
+    suboptions:
+      type:
+        description: Validity type.
+        type: str
+        required: true
+        choices: [DAYS, MONTHS, YEARS, END_DATE, ABSOLUTE]
+      value:
+        description: Validity value.
+        type: int
+        required: true
+  api_passthrough:
+    description:
+      - C(ApiPassthrough) of IssueCertificate (extensions, subject). Only passthrough templates
+        honour it, so it is refused with any other template.
+    type: dict
+  ca_certificate:
+    description:
+      - The CA certificate (PEM content or a path). When given, deciding whether
+        O(current_certificate) still fits needs no call to the CA.
+    type: str
+  current_certificate:
+    description: The certificate in use now (PEM content or a path); with O(state=revoked), the one to revoke.
+    type: str
+  renew_before:
+    description: When the current certificate is due, as days before expiry (C(30d)) or share of lifetime left (C(33%)).
+    type: str
+    default: "33%"
+  force:
+    description: Issue even when the current certificate still fits.
+    type: bool
+    default: false
+  wait:
+    description: Wait until the CA has signed and return the certificate; otherwise return only its ARN.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for the certificate.
+    type: int
+    default: 120
+  serial:
+    description: Serial number (hex, with or without colons) to revoke.
+    type: str
+  revocation_reason:
+    description: Reason recorded in the CRL.
+    type: str
+    default: UNSPECIFIED
+    choices: [UNSPECIFIED, KEY_COMPROMISE, CERTIFICATE_AUTHORITY_COMPROMISE, AFFILIATION_CHANGED, SUPERSEDED,
+              CESSATION_OF_OPERATION, PRIVILEGE_WITHDRAWN, A_A_COMPROMISE]
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether a certificate would be issued (and why) or revoked; calls nothing that changes or costs.
+  diff_mode:
+    support: none
+    description: The module writes no files.
+author:
+  - certfleet.pki maintainers (@certfleet)
+'''
+
+EXAMPLES = r'''
+- name: Server certificate for a host's CSR, only when due
+  certfleet.pki.acmpca_certificate:
+    certificate_authority_arn: "{{ issuing_ca_arn }}"
+    region: eu-west-1
+    csr: "{{ host_csr.csr }}"
+    template_arn: EndEntityServerAuthCertificate
+    validity_days: 90
+    current_certificate: "{{ served.content | b64decode if served.content is defined else omit }}"
+    renew_before: 30d
+  register: issued
+
+- name: Revoke a certificate whose key leaked
+  certfleet.pki.acmpca_certificate:
+    certificate_authority_arn: "{{ issuing_ca_arn }}"
+    state: revoked
+    serial: 5c0e2a7f3b1d4e6a8c9b0d1e2f3a4b5c
+    revocation_reason: KEY_COMPROMISE
+'''
+
+RETURN = r'''
+certificate:
+  description: The certificate (PEM); the current one when nothing was due; null in check mode or without O(wait).
+  returned: state is present
+  type: str
+certificate_chain:
+  description: The chain above the certificate (PEM), as ACM PCA returns it.
+  returned: state is present
+  type: str
+fullchain:
+  description: RV(certificate) followed by RV(certificate_chain).
+  returned: state is present
+  type: str
+certificate_arn:
+  description: ARN of the issued certificate; null when nothing was issued.
+  returned: state is present
+  type: str
+serial:
+  description: Serial number, lower-case hex.
+  returned: when a certificate is returned or revoked
+  type: str
+not_before:
+  description: Start of validity, ISO 8601 UTC.
+  returned: when a certificate is returned
+  type: str
+not_after:
+  description: End of validity, ISO 8601 UTC.
+  returned: when a certificate is returned
+  type: str
+renewal_reason:
+  description: Why a certificate was (or would be) issued; null when the current one was kept.
+  returned: state is present
+  type: str
+'''
+
+import datetime
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+except ImportError:
+    pass  # AnsibleAWSModule reports missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.certfleet.pki.plugins.module_utils.acmpca import (
+    AcmPcaError,
+    acmpca_client,
+    check_signing_algorithm,
+    idempotency_token,
+    is_passthrough,
+    profile_of_template,
+    serial_for_api,
+    template_arn,
+    validity_end,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
+    RenewBeforeError,
+    parse_renew_before,
+    renewal_reason,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    InputError,
+    certificate_facts,
+    load_certificate,
+    load_certificates,
+    load_csr,
+    read_pem_input,
+    subject_alt_names_of,
+    to_pem,
+)
+
+VALIDITY_SPEC = dict(type=dict(type="str", required=True, choices=["DAYS", "MONTHS", "YEARS", "END_DATE", "ABSOLUTE"]),
+                     value=dict(type="int", required=True))
+
+
+def api_validity(params):
+    if params["validity"]:
+        return {"Type": params["validity"]["type"], "Value": params["validity"]["value"]}
+    return {"Type": "DAYS", "Value": params["validity_days"] or 365}
+
+
+class Issuance:
+    """One ACM PCA issuance request, checked and decided before anything is bought."""
+
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        params = module.params
+        self.ca_arn = params["certificate_authority_arn"]
+        self.template = template_arn(params["template_arn"], self.ca_arn)
+        if params["api_passthrough"] and not is_passthrough(self.template):
+            raise AcmPcaError("api_passthrough is only honoured by *APIPassthrough / *APICSRPassthrough templates, "
+                              "not by %s" % self.template)
+        self.csr_pem = read_pem_input(params["csr"], "csr")
+        self.csr = load_csr(self.csr_pem)
+        self.current = load_certificate(params["current_certificate"], "current_certificate") \
+            if params["current_certificate"] else None
+        self.validity = api_validity(params)
+        parse_renew_before(params["renew_before"])
+
+    def ca_chain(self):
+        """(CA certificate, PEM of CA certificate + chain above it)."""
+        if self.module.params["ca_certificate"]:
+            certificates = load_certificates(self.module.params["ca_certificate"], "ca_certificate")
+            return certificates[0], "".join(to_pem(c) for c in certificates)
+        try:
+            reply = self.client.get_certificate_authority_certificate(CertificateAuthorityArn=self.ca_arn, aws_retry=True)
+        except (BotoCoreError, ClientError) as error:
+            self.module.fail_json_aws(error, msg="cannot read the certificate of CA %s" % self.ca_arn)
+        chain_pem = reply["Certificate"].strip() + "\n" + reply.get("CertificateChain", "").strip()
+        return load_certificate(reply["Certificate"], "CA certificate"), chain_pem.strip() + "\n"
+
+    def reason(self):
+        if self.module.params["force"]:
+            return "forced", None
+        if self.current is None:
+            return "no current certificate", None
+        ca_certificate, chain_pem = self.ca_chain()
+        reason = renewal_reason(self.current, dict(
+            ca_certificate=ca_certificate, public_key=self.csr.public_key(), subject=self.csr.subject,
+            subject_alt_names=subject_alt_names_of(self.csr), profile=profile_of_template(self.template)),
+            self.module.params["renew_before"])
+        return reason, chain_pem
+
+    def checked_request(self):
+        """The IssueCertificate arguments, after the CA's state, key and lifetime allow them."""
+        try:
+            authority = self.client.describe_certificate_authority(
+                CertificateAuthorityArn=self.ca_arn, aws_retry=True)["CertificateAuthority"]
+        except (BotoCoreError, ClientError) as error:
+            self.module.fail_json_aws(error, msg="cannot describe CA %s" % self.ca_arn)
+        if authority["Status"] != "ACTIVE":
+            raise AcmPcaError("CA %s is %s, not ACTIVE: it cannot issue" % (self.ca_arn, authority["Status"]))
+        key_algorithm = authority["CertificateAuthorityConfiguration"]["KeyAlgorithm"]
+        algorithm = check_signing_algorithm(key_algorithm, self.module.params["signing_algorithm"])
+        ca_end = authority.get("NotAfter")
+        end = validity_end(self.validity, datetime.datetime.now(datetime.timezone.utc))
+        if ca_end is not None and end > ca_end:
+            raise AcmPcaError("the certificate would end %s, after the CA certificate (%s); shorten the validity"
+                              % (end.isoformat(), ca_end.isoformat()))
+        request = dict(CertificateAuthorityArn=self.ca_arn, Csr=self.csr_pem.encode(), SigningAlgorithm=algorithm,
+                       TemplateArn=self.template, Validity=self.validity)
+        if self.module.params["validity_not_before"]:
+            not_before = self.module.params["validity_not_before"]
+            request["ValidityNotBefore"] = {"Type": not_before["type"], "Value": not_before["value"]}
+        if self.module.params["api_passthrough"]:
+            request["ApiPassthrough"] = self.module.params["api_passthrough"]
+        fingerprinted = dict((k, v) for k, v in request.items() if k not in ("Csr", "CertificateAuthorityArn"))
+        request["IdempotencyToken"] = idempotency_token(self.ca_arn, self.csr_pem, fingerprinted)
+        return request
+
+    def issue(self):
+        request = self.checked_request()
+        try:
+            arn = self.client.issue_certificate(aws_retry=True, **request)["CertificateArn"]
+        except (BotoCoreError, ClientError) as error:
+            self.module.fail_json_aws(error, msg="IssueCertificate failed on CA %s" % self.ca_arn)
+        if not self.module.params["wait"]:
+            return arn, None, None
+        try:
+            self.client.get_waiter("certificate_issued").wait(
+                CertificateAuthorityArn=self.ca_arn, CertificateArn=arn,
+                WaiterConfig={"Delay": 1, "MaxAttempts": max(1, self.module.params["wait_timeout"])})
+            reply = self.client.get_certificate(CertificateAuthorityArn=self.ca_arn, CertificateArn=arn, aws_retry=True)
+        except (BotoCoreError, ClientError, WaiterError) as error:
+            self.module.fail_json_aws(error, msg="certificate %s was requested but could not be fetched; "
+                                                 "re-running within 5 minutes returns the same certificate" % arn)
+        return arn, reply["Certificate"].strip() + "\n", reply.get("CertificateChain", "").strip() + "\n"
+
+
+def present(module, client):
+    issuance = Issuance(module, client)
+    reason, chain_pem = issuance.reason()
+    if reason is None:
+        current_pem = to_pem(issuance.current)
+        return dict(changed=False, renewal_reason=None, certificate=current_pem, certificate_chain=chain_pem,
+                    fullchain=current_pem + chain_pem, certificate_arn=None, **certificate_facts(issuance.current))
+    if module.check_mode:
+        return dict(changed=True, renewal_reason=reason, certificate=None, certificate_chain=None, fullchain=None,
+                    certificate_arn=None)
+    arn, certificate_pem, chain = issuance.issue()
+    result = dict(changed=True, renewal_reason=reason, certificate_arn=arn, certificate=certificate_pem,
+                  certificate_chain=chain, fullchain=(certificate_pem + chain) if certificate_pem else None)
+    if certificate_pem:
+        result.update(certificate_facts(load_certificate(certificate_pem, "issued certificate")))
+    return result
+
+
+def revoked(module, client):
+    params = module.params
+    if params["serial"]:
+        serial = params["serial"].replace(":", "").lower()
+    elif params["current_certificate"]:
+        serial = certificate_facts(load_certificate(params["current_certificate"], "current_certificate"))["serial"]
+    else:
+        raise AcmPcaError("state=revoked needs serial or current_certificate")
+    if module.check_mode:
+        return dict(changed=True, serial=serial)
+    try:
+        client.revoke_certificate(CertificateAuthorityArn=params["certificate_authority_arn"],
+                                  CertificateSerial=serial_for_api(serial),
+                                  RevocationReason=params["revocation_reason"], aws_retry=True)
+    except is_boto3_error_code("RequestAlreadyProcessedException"):
+        return dict(changed=False, serial=serial)
+    except (BotoCoreError, ClientError) as error:  # pylint: disable=duplicate-except
+        module.fail_json_aws(error, msg="RevokeCertificate failed for serial %s" % serial)
+    return dict(changed=True, serial=serial)
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            certificate_authority_arn=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "revoked"], default="present"),
+            csr=dict(type="str"),
+            template_arn=dict(type="str", default="EndEntityCertificate/V1"),
+            signing_algorithm=dict(type="str", choices=["SHA256WITHECDSA", "SHA384WITHECDSA", "SHA512WITHECDSA",
+                                                        "SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA",
+                                                        "SM3WITHSM2"]),
+            validity_days=dict(type="int"),
+            validity=dict(type="dict", options=VALIDITY_SPEC),
+            validity_not_before=dict(type="dict", options=VALIDITY_SPEC),
+            api_passthrough=dict(type="dict", no_log=False),
+            ca_certificate=dict(type="str"),
+            current_certificate=dict(type="str"),
+            renew_before=dict(type="str", default="33%"),
+            force=dict(type="bool", default=False),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=120),
+            serial=dict(type="str"),
+            revocation_reason=dict(type="str", default="UNSPECIFIED", choices=[
+                "UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED",
+                "SUPERSEDED", "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE"]),
+        ),
+        mutually_exclusive=[("validity_days", "validity")],
+        required_if=[("state", "present", ("csr",))],
+        supports_check_mode=True,
+    )
+    require_libraries(module, "cryptography")
+    client = acmpca_client(module)
+    try:
+        result = present(module, client) if module.params["state"] == "present" else revoked(module, client)
+    except (AcmPcaError, InputError, RenewBeforeError) as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""acmpca_certificate and acmpca_certificate_authority_info against a moto server on
+127.0.0.1. IssueCertificate calls are counted by the server's own request recorder.
+
+moto fakes much (BRIEF section 3): validity, idempotency tokens and revocation effects are
+not asserted here; the Stubber tests pin the request contract instead. moto's CA certificate
+lives 365 days whatever is asked, so leaves here ask for 30 days (the module refuses any
+certificate that would outlive its CA)."""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+import boto3
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate, acmpca_certificate_authority_info
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class MotoServer:
+    def __init__(self, directory):
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.recording = os.path.join(directory, "recording.jsonl")
+        env = dict(os.environ, MOTO_RECORDER_FILEPATH=self.recording)
+        self.process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    break
+            time.sleep(0.1)
+        self._post("/moto-api/recorder/start-recording")
+
+    def _post(self, path):
+        urllib.request.urlopen(urllib.request.Request(self.url + path, method="POST"), timeout=5).read()
+
+    def calls(self, operation):
+        """How many requests for ``operation`` the server has received."""
+        if not os.path.exists(self.recording):
+            return 0
+        with open(self.recording) as handle:
+            return sum(1 for line in handle
+                       if json.loads(line)["headers"].get("X-Amz-Target") == "ACMPrivateCA." + operation)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    server = MotoServer(str(tmp_path_factory.mktemp("moto")))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def ca_arn(moto):
+    client = boto3.client("acm-pca", region_name="eu-west-1", endpoint_url=moto.url,
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    arn = client.create_certificate_authority(
+        CertificateAuthorityConfiguration={"KeyAlgorithm": "EC_prime256v1", "SigningAlgorithm": "SHA256WITHECDSA",
+                                           "Subject": {"CommonName": "Moto Root", "Organization": "certfleet"}},
+        CertificateAuthorityType="ROOT")["CertificateAuthorityArn"]
+    csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
+    root_arn = client.issue_certificate(
+        CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm="SHA256WITHECDSA",
+        TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1", Validity={"Type": "YEARS", "Value": 10},
+    )["CertificateArn"]
+    root = client.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
+    client.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=root.encode())
+    return arn
+
+
+def make_csr(name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    return (x509.CertificateSigningRequestBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode())
+
+
+def aws(moto, ca_arn, **args):
+    return dict(certificate_authority_arn=ca_arn, region="eu-west-1", endpoint_url=moto.url,
+                access_key="test", secret_key="test", **args)
+
+
+def test_info_reports_the_active_ca_and_its_trust_bundle(moto, ca_arn, module_runner):
+    info = module_runner(acmpca_certificate_authority_info, aws(moto, ca_arn))
+    assert info["status"] == "ACTIVE" and info["type"] == "ROOT" and info["key_algorithm"] == "EC_prime256v1"
+    root = x509.load_pem_x509_certificate(info["trust_bundle"].encode())
+    assert root.subject == root.issuer and "Moto Root" in root.subject.rfc4514_string()
+
+
+def test_issue_verify_rerun_and_count_calls(moto, ca_arn, module_runner, tmp_path):
+    csrs = [make_csr("web-%d.example.internal" % index) for index in range(2)]
+    before = moto.calls("IssueCertificate")
+    issued = [module_runner(acmpca_certificate, aws(moto, ca_arn, csr=csr, validity_days=30)) for csr in csrs]
+    assert [result["changed"] for result in issued] == [True, True]
+    assert moto.calls("IssueCertificate") - before == 2, "exactly one IssueCertificate per certificate needed"
+
+    root = tmp_path / "root.pem"
+    root.write_text(module_runner(acmpca_certificate_authority_info, aws(moto, ca_arn))["trust_bundle"])
+    for index, result in enumerate(issued):
+        leaf = tmp_path / ("leaf%d.pem" % index)
+        leaf.write_text(result["certificate"])
+        verified = subprocess.run(["openssl", "verify", "-CAfile", str(root), str(leaf)], capture_output=True, text=True,
+                                  check=False)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    reruns = [module_runner(acmpca_certificate, aws(moto, ca_arn, csr=csr, validity_days=30,
+                                                    current_certificate=result["certificate"]))
+              for csr, result in zip(csrs, issued)]
+    assert [result["changed"] for result in reruns] == [False, False]
+    assert [result["serial"] for result in reruns] == [result["serial"] for result in issued]
+    assert moto.calls("IssueCertificate") - before == 2, "a re-run with nothing due must buy nothing"
+
+
+def test_check_mode_calls_no_issuance(moto, ca_arn, module_runner):
+    before = moto.calls("IssueCertificate")
+    planned = module_runner(acmpca_certificate, aws(moto, ca_arn, csr=make_csr("plan.example.internal")), check_mode=True)
+    assert planned["changed"] is True and planned["certificate"] is None
+    assert moto.calls("IssueCertificate") == before
+
+
+def test_revoke_by_current_certificate(moto, ca_arn, module_runner):
+    issued = module_runner(acmpca_certificate, aws(moto, ca_arn, csr=make_csr("gone.example.internal"), validity_days=30))
+    revoked = module_runner(acmpca_certificate, aws(moto, ca_arn, state="revoked", revocation_reason="SUPERSEDED",
+                                                    current_certificate=issued["certificate"]))
+    assert revoked["changed"] is True and revoked["serial"] == issued["serial"]
+    assert moto.calls("RevokeCertificate") >= 1

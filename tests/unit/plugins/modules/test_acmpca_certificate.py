@@ -1,0 +1,219 @@
+"""acmpca_certificate against botocore's Stubber: every request is checked against the real
+ACM PCA service model, and AWS errors are injected."""
+
+import datetime
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.certfleet.pki.plugins.module_utils import acmpca
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate
+
+CA_ARN = "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/11111111-2222-3333-4444-555555555555"
+CERT_ARN = CA_ARN + "/certificate/6f1e2d3c4b5a69788796a5b4c3d2e1f0"
+NOW = datetime.datetime.now(datetime.timezone.utc)
+
+CA_KEY = ec.generate_private_key(ec.SECP256R1())
+CA_CERT = build_certificate(SoftwareSigner(CA_KEY), "root_ca", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PCA")]),
+                            CA_KEY.public_key(), validity_days=3650)[0]
+HOST_KEY = ec.generate_private_key(ec.SECP256R1())
+SANS = [x509.DNSName("web.example.internal")]
+CSR = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")]))
+       .add_extension(x509.SubjectAlternativeName(SANS), critical=False).sign(HOST_KEY, hashes.SHA256())
+       .public_bytes(serialization.Encoding.PEM).decode())
+LEAF = build_certificate(SoftwareSigner(CA_KEY), "server", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")]),
+                         HOST_KEY.public_key(), CA_CERT, SANS, validity_days=90)[0]
+
+
+def authority(status="ACTIVE", key="EC_prime256v1", not_after=NOW + datetime.timedelta(days=3650)):
+    return {"CertificateAuthority": {
+        "Arn": CA_ARN, "Status": status, "Type": "SUBORDINATE", "NotAfter": not_after,
+        "CertificateAuthorityConfiguration": {"KeyAlgorithm": key, "SigningAlgorithm": "SHA256WITHECDSA",
+                                              "Subject": {"CommonName": "PCA"}}}}
+
+
+@pytest.fixture
+def stubbed(monkeypatch):
+    client = boto3.client("acm-pca", region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
+    stubber = Stubber(client)
+    monkeypatch.setattr(cloud.time, "sleep", lambda seconds: None)   # retries without waiting
+    monkeypatch.setattr("time.sleep", lambda seconds: None)          # the waiter's delay
+    wrapped = RetryingBotoClientWrapper(client, acmpca.AWSRetry.jittered_backoff(
+        retries=4, delay=1, catch_extra_error_codes=acmpca.RETRY_CODES))
+    monkeypatch.setattr(acmpca_certificate, "acmpca_client", lambda module: wrapped)
+    with stubber:
+        yield stubber
+    stubber.assert_no_pending_responses()
+
+
+def run(module_runner, check_mode=False, **args):
+    base = dict(certificate_authority_arn=CA_ARN, region="eu-west-1", access_key="test", secret_key="test")
+    return module_runner(acmpca_certificate, dict(base, **args), check_mode=check_mode)
+
+
+def expect_issue(stubber, template="EndEntityCertificate", algorithm="SHA256WITHECDSA", validity=None):
+    stubber.add_response("describe_certificate_authority", authority(), {"CertificateAuthorityArn": CA_ARN})
+    stubber.add_response("issue_certificate", {"CertificateArn": CERT_ARN}, {
+        "CertificateAuthorityArn": CA_ARN, "Csr": CSR.encode(), "SigningAlgorithm": algorithm,
+        "TemplateArn": "arn:aws:acm-pca:::template/%s/V1" % template,
+        "Validity": validity or {"Type": "DAYS", "Value": 365}, "IdempotencyToken": ANY})
+
+
+def expect_fetch(stubber, in_progress=0):
+    for _attempt in range(in_progress):
+        stubber.add_client_error("get_certificate", "RequestInProgressException", "still signing")
+    expected = {"CertificateAuthorityArn": CA_ARN, "CertificateArn": CERT_ARN}
+    for _call in range(2):  # the waiter's successful poll, then the read
+        stubber.add_response("get_certificate", {"Certificate": to_pem(LEAF), "CertificateChain": to_pem(CA_CERT)}, expected)
+
+
+def test_request_contract_and_result(module_runner, stubbed):
+    expect_issue(stubbed, template="EndEntityServerAuthCertificate", validity={"Type": "DAYS", "Value": 90})
+    expect_fetch(stubbed)
+    result = run(module_runner, csr=CSR, template_arn="EndEntityServerAuthCertificate", validity_days=90)
+    assert result["changed"] is True and result["renewal_reason"] == "no current certificate"
+    assert result["certificate_arn"] == CERT_ARN
+    assert result["fullchain"] == to_pem(LEAF) + to_pem(CA_CERT)
+    assert result["serial"] == "%x" % LEAF.serial_number
+
+
+def test_idempotency_token_is_stable_and_request_specific():
+    request = {"SigningAlgorithm": "SHA256WITHECDSA", "Validity": {"Type": "DAYS", "Value": 90}}
+    token = acmpca.idempotency_token(CA_ARN, CSR, request)
+    assert len(token) == 36 and token == acmpca.idempotency_token(CA_ARN, CSR + "\n", dict(request))
+    assert token != acmpca.idempotency_token(CA_ARN, CSR, dict(request, Validity={"Type": "DAYS", "Value": 91}))
+    assert token != acmpca.idempotency_token(CA_ARN.replace("1111", "9999"), CSR, request)
+
+
+def test_same_task_twice_sends_the_same_token(module_runner, stubbed):
+    tokens = []
+    stubbed.client.meta.events.register(
+        "before-parameter-build.acm-pca.IssueCertificate",
+        lambda params, **kwargs: tokens.append(params["IdempotencyToken"]))
+    for validity_days in (365, 365, 90):
+        expect_issue(stubbed, validity={"Type": "DAYS", "Value": validity_days})
+        expect_fetch(stubbed)
+        run(module_runner, csr=CSR, validity_days=validity_days)
+    assert len(tokens) == 3 and len(tokens[0]) == 36
+    assert tokens[0] == tokens[1] != tokens[2]
+
+
+@pytest.mark.parametrize("key, expected", [("EC_prime256v1", "SHA256WITHECDSA"), ("EC_secp384r1", "SHA384WITHECDSA"),
+                                           ("RSA_2048", "SHA256WITHRSA"), ("RSA_4096", "SHA512WITHRSA")])
+def test_signing_algorithm_follows_the_ca_key(key, expected):
+    assert acmpca.check_signing_algorithm(key, None) == expected
+
+
+def test_throttling_then_success(module_runner, stubbed):
+    stubbed.add_response("describe_certificate_authority", authority(), {"CertificateAuthorityArn": CA_ARN})
+    stubbed.add_client_error("issue_certificate", "ThrottlingException", "Rate exceeded")
+    stubbed.add_client_error("issue_certificate", "ThrottlingException", "Rate exceeded")
+    stubbed.add_response("issue_certificate", {"CertificateArn": CERT_ARN})
+    expect_fetch(stubbed)
+    assert run(module_runner, csr=CSR)["certificate_arn"] == CERT_ARN
+
+
+def test_request_in_progress_then_success(module_runner, stubbed):
+    expect_issue(stubbed)
+    expect_fetch(stubbed, in_progress=2)
+    assert run(module_runner, csr=CSR)["certificate"] == to_pem(LEAF)
+
+
+@pytest.mark.parametrize("code", ["InvalidStateException", "MalformedCSRException", "ResourceNotFoundException",
+                                  "AccessDeniedException", "LimitExceededException"])
+def test_aws_errors_name_the_cause(module_runner, stubbed, code):
+    stubbed.add_response("describe_certificate_authority", authority(), {"CertificateAuthorityArn": CA_ARN})
+    stubbed.add_client_error("issue_certificate", code, "the CA said no")
+    result = run(module_runner, csr=CSR)
+    assert result["failed"] and "IssueCertificate failed" in result["msg"] and code in result["msg"]
+    assert "the CA said no" in result["msg"]
+
+
+def test_inactive_ca_is_refused_before_issuing(module_runner, stubbed):
+    stubbed.add_response("describe_certificate_authority", authority(status="DISABLED"))
+    result = run(module_runner, csr=CSR)
+    assert result["failed"] and "is DISABLED, not ACTIVE" in result["msg"]
+
+
+def test_algorithm_not_fitting_the_ca_key_is_refused(module_runner, stubbed):
+    stubbed.add_response("describe_certificate_authority", authority(key="EC_prime256v1"))
+    result = run(module_runner, csr=CSR, signing_algorithm="SHA256WITHRSA")
+    assert result["failed"] and "does not fit the CA's EC_prime256v1 key" in result["msg"]
+
+
+def test_validity_beyond_the_ca_is_refused(module_runner, stubbed):
+    stubbed.add_response("describe_certificate_authority", authority(not_after=NOW + datetime.timedelta(days=30)))
+    result = run(module_runner, csr=CSR, validity={"type": "YEARS", "value": 1})
+    assert result["failed"] and "after the CA certificate" in result["msg"]
+
+
+def test_api_passthrough_needs_a_passthrough_template(module_runner, stubbed):
+    result = run(module_runner, csr=CSR, api_passthrough={"Subject": {"CommonName": "x"}})
+    assert result["failed"] and "only honoured by *APIPassthrough" in result["msg"]
+
+
+def test_fitting_current_certificate_calls_nothing(module_runner, stubbed):
+    result = run(module_runner, csr=CSR, current_certificate=to_pem(LEAF), ca_certificate=to_pem(CA_CERT),
+                 template_arn="EndEntityServerAuthCertificate")
+    assert result["changed"] is False and result["renewal_reason"] is None and result["certificate_arn"] is None
+
+
+def test_fitting_current_certificate_without_ca_reads_only_the_ca_certificate(module_runner, stubbed):
+    stubbed.add_response("get_certificate_authority_certificate", {"Certificate": to_pem(CA_CERT)},
+                         {"CertificateAuthorityArn": CA_ARN})
+    result = run(module_runner, csr=CSR, current_certificate=to_pem(LEAF), template_arn="EndEntityServerAuthCertificate")
+    assert result["changed"] is False
+
+
+def test_changed_template_profile_reissues(module_runner, stubbed):
+    expect_issue(stubbed, template="EndEntityClientAuthCertificate")
+    expect_fetch(stubbed)
+    result = run(module_runner, csr=CSR, current_certificate=to_pem(LEAF), ca_certificate=to_pem(CA_CERT),
+                 template_arn="EndEntityClientAuthCertificate")
+    assert result["changed"] is True and result["renewal_reason"] == "profile changed"
+
+
+def test_check_mode_buys_nothing(module_runner, stubbed):
+    result = run(module_runner, check_mode=True, csr=CSR)
+    assert result["changed"] is True and result["renewal_reason"] == "no current certificate"
+    assert result["certificate"] is None
+
+
+def test_revoke_sends_colon_hex_and_already_revoked_is_unchanged(module_runner, stubbed):
+    expected = {"CertificateAuthorityArn": CA_ARN, "CertificateSerial": "0a:bc:de",
+                "RevocationReason": "KEY_COMPROMISE"}
+    stubbed.add_response("revoke_certificate", {}, expected)
+    first = run(module_runner, state="revoked", serial="abcde", revocation_reason="KEY_COMPROMISE")
+    stubbed.add_client_error("revoke_certificate", "RequestAlreadyProcessedException", "already revoked",
+                             expected_params=expected)
+    second = run(module_runner, state="revoked", serial="0a:bc:de", revocation_reason="KEY_COMPROMISE")
+    assert first["changed"] is True and second["changed"] is False and second["serial"] == "0abcde"
+
+
+def test_template_short_names_and_profiles():
+    arn = acmpca.template_arn("SubordinateCACertificate_PathLen0/V1", CA_ARN)
+    assert arn == "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1"
+    assert acmpca.profile_of_template(arn) == "subordinate_ca"
+    assert acmpca.profile_of_template(acmpca.template_arn("EndEntityServerAuthCertificate_CSRPassthrough", CA_ARN)) == "server"
+    assert acmpca.profile_of_template(acmpca.template_arn("BlankEndEntityCertificate_APICSRPassthrough", CA_ARN)) is None
+    assert acmpca.template_arn("EndEntityCertificate", "arn:aws-us-gov:acm-pca:x:1:ca/1").startswith("arn:aws-us-gov:")
+
+
+@pytest.mark.parametrize("validity, end", [
+    ({"Type": "DAYS", "Value": 10}, datetime.datetime(2026, 3, 11, tzinfo=datetime.timezone.utc)),
+    ({"Type": "MONTHS", "Value": 1}, datetime.datetime(2026, 4, 1, tzinfo=datetime.timezone.utc)),
+    ({"Type": "YEARS", "Value": 2}, datetime.datetime(2028, 3, 1, tzinfo=datetime.timezone.utc)),
+    ({"Type": "END_DATE", "Value": 20300101000000}, datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)),
+])
+def test_validity_end(validity, end):
+    assert acmpca.validity_end(validity, datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)) == end
