@@ -8,6 +8,9 @@ import sys
 
 import pytest
 
+# Fixtures of the integration helpers (tests/integration is on pythonpath, see pytest.ini).
+pytest_plugins = ["lab_fleet", "moto_server"]
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 COLLECTIONS = os.path.join(REPO, ".build", "collections")
 if not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "certfleet", "pki")):

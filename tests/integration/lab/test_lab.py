@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from lab_fleet import LAB_TOOL, lab_factory, run_lab  # noqa: F401 pylint: disable=import-error,unused-import
+from lab_fleet import LAB_TOOL, run_lab  # pylint: disable=import-error
 
 NGINX_ON_443 = (
     "cat > /etc/nginx/sites-enabled/port443 <<CONF\n"
