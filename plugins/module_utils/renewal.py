@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import hashlib
 import re
 
 try:
@@ -62,18 +63,33 @@ def _issued_by(certificate, ca_certificate):
     return True
 
 
-def renewal_reason(current, wanted, renew_before, now=None):
+def renewal_jitter(renew_before, lifetime, spread, seed):
+    """A deterministic extra lead in [0, spread x renewal window) for ``seed`` (host and
+    certificate name), so a fleet does not renew in the same minute. Only ever earlier."""
+    unit, amount = parse_renew_before(renew_before)
+    window = datetime.timedelta(days=amount) if unit == "days" else lifetime * (amount / 100.0)
+    fraction = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16) / float(0x100000000)
+    return window * spread * fraction
+
+
+def due_at(certificate, renew_before, jitter=None):
+    """When ``certificate`` becomes due: its renewal point, moved earlier by ``jitter``."""
+    return renewal_point(certificate, renew_before) - (jitter or datetime.timedelta(0))
+
+
+def renewal_reason(current, wanted, renew_before, now=None, jitter=None):
     """None when ``current`` still serves, else why a new certificate is needed.
 
     ``wanted`` holds what the new certificate must be: ``ca_certificate`` (None for a
     self-signed root), ``public_key``, ``subject``, ``subject_alt_names`` (GeneralNames)
-    and ``profile`` (None: not compared).
+    and ``profile`` (None: not compared); ``check_issuer`` False skips the issuer check
+    (the caller has no CA certificate to check against).
     """
     if current is None:
         return "no current certificate"
     now = now or datetime.datetime.now(datetime.timezone.utc)
     issuer = wanted["ca_certificate"] or current
-    if not _issued_by(current, issuer):
+    if wanted.get("check_issuer", True) and not _issued_by(current, issuer):
         return "issued by another CA"
     if not same_public_key(current.public_key(), wanted["public_key"]):
         return "public key changed"
@@ -88,7 +104,7 @@ def renewal_reason(current, wanted, renew_before, now=None):
         return "profile changed"
     if not_valid_after(current) <= now:
         return "expired on %s" % not_valid_after(current).isoformat()
-    due = renewal_point(current, renew_before)
+    due = due_at(current, renew_before, jitter)
     if due <= now:
         return "due for renewal since %s (renew_before %s)" % (due.isoformat(), renew_before)
     return None

@@ -1,0 +1,322 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: certificate_deploy
+short_description: Install a certificate and its key as a new version, switched in atomically
+version_added: 0.1.0
+description:
+  - Installs a certificate, its chain and its private key on the host as a new version
+    directory (C(cert.pem), C(chain.pem), C(fullchain.pem), C(key.pem)) under O(path), then
+    points the C(current) link at it with one atomic rename. Services read
+    C(<path>/current/fullchain.pem) and C(<path>/current/key.pem), so key and certificate
+    always change together, and an interrupted run leaves C(current) on a complete version.
+  - The key is never sent by the controller. O(key_src) names the key file that was
+    generated on this host (for example in a staging directory); it is copied into the
+    version. Without O(key_src), the current version's key is kept (key reuse).
+  - A key that does not match the certificate is refused before anything is switched.
+  - Keeps the last O(keep) versions. O(state=rollback) switches back to the version before
+    the current one.
+options:
+  path:
+    description: Directory of this certificate's versions and its C(current) link.
+    type: path
+    required: true
+  certificate:
+    description: The certificate (PEM content). Required with O(state=present).
+    type: str
+  chain:
+    description: The certificates above it, issuer first (PEM content).
+    type: str
+    default: ""
+  key_src:
+    description:
+      - Path on this host of the private key for O(certificate). When not set, the current
+        version's key is reused.
+    type: path
+  keep:
+    description: How many versions to keep, the current one included (at least 2, so a rollback is always possible).
+    type: int
+    default: 3
+  owner:
+    description: Owner of the version's files.
+    type: str
+  group:
+    description:
+      - Group of the version's files. The key is made readable by this group (mode 0640) so
+        a service user in it can read it; without a group the key is 0600.
+    type: str
+  state:
+    description: V(present) installs O(certificate) as the current version when it is not already; V(rollback) switches back one version.
+    type: str
+    choices: [present, rollback]
+    default: present
+attributes:
+  check_mode:
+    support: full
+    description: Reports the version that would be installed or rolled back to; writes nothing.
+  diff_mode:
+    support: full
+    description: Shows the active version and its certificate (subject, serial, expiry) before and after.
+requirements:
+  - cryptography >= 3.4
+author:
+  - certfleet.pki maintainers (@certfleet)
+'''
+
+EXAMPLES = r'''
+- name: Install the renewed certificate with the key generated on this host
+  certfleet.pki.certificate_deploy:
+    path: /etc/certfleet/certs/web
+    certificate: "{{ issued.certificate }}"
+    chain: "{{ issued.chain }}"
+    key_src: /etc/certfleet/staging/web/key.pem
+    group: www-data
+  notify: Reload nginx
+
+- name: Go back to the previous certificate after a failed reload
+  certfleet.pki.certificate_deploy:
+    path: /etc/certfleet/certs/web
+    state: rollback
+'''
+
+RETURN = r'''
+version:
+  description: Name of the active version directory after the run; null in check mode when a new version would be installed.
+  returned: always
+  type: str
+  sample: 20261128T163501Z-5c0e2a7f3b1d4e6a
+previous_version:
+  description: The version that was active before the run (null if none).
+  returned: always
+  type: str
+current:
+  description: Path of the C(current) link.
+  returned: always
+  type: str
+removed_versions:
+  description: Version directories pruned by O(keep).
+  returned: always
+  type: list
+  elements: str
+'''
+
+import datetime
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils.files import read_text
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    InputError,
+    certificate_facts,
+    certificate_summary,
+    load_certificate,
+    load_certificates,
+    same_public_key,
+    to_pem,
+)
+
+try:
+    from cryptography.hazmat.primitives import serialization
+except ImportError:
+    pass  # reported by require_libraries
+
+CURRENT = "current"
+FILES = ("cert.pem", "chain.pem", "fullchain.pem", "key.pem")
+
+
+class DeployError(Exception):
+    pass
+
+
+def versions(path):
+    """Version directories, oldest first (names sort by time)."""
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return []
+    return sorted(name for name in names if not name.startswith(".") and name != CURRENT
+                  and os.path.isdir(os.path.join(path, name)))
+
+
+def active_version(path):
+    try:
+        return os.path.basename(os.readlink(os.path.join(path, CURRENT)))
+    except OSError:
+        return None
+
+
+def version_content(path, version):
+    return dict((name, read_text(os.path.join(path, version, name))) for name in FILES) if version else {}
+
+
+def check_key_matches(key_pem, certificate):
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    except (ValueError, TypeError) as error:
+        raise DeployError("the key does not load as an unencrypted PEM private key: %s" % type(error).__name__)
+    if not same_public_key(key.public_key(), certificate.public_key()):
+        raise DeployError("the key does not match the certificate (serial %s); nothing was switched"
+                          % certificate_facts(certificate)["serial"])
+
+
+def switch_current(path, version):
+    """Point <path>/current at ``version`` with one rename: readers never see it missing."""
+    temporary = os.path.join(path, ".%s.%d" % (CURRENT, os.getpid()))
+    if os.path.lexists(temporary):
+        os.remove(temporary)
+    os.symlink(version, temporary)
+    os.rename(temporary, os.path.join(path, CURRENT))
+
+
+def describe(path, version):
+    if not version:
+        return ""
+    certificate_pem = read_text(os.path.join(path, version, "cert.pem"))
+    if not certificate_pem:
+        return "%s (incomplete)\n" % version
+    certificate = load_certificate(certificate_pem, version)
+    summary = certificate_summary(certificate)
+    serial = certificate_facts(certificate)["serial"]
+    return "%s  %s  serial %s  until %s\n" % (version, summary["subject"], serial, summary["not_after"])
+
+
+def diff_for(path, result):
+    before = describe(path, result["previous_version"])
+    if not result["changed"]:
+        return dict(before=before, after=before)
+    return dict(before=before, after=describe(path, result["version"]) if result["version"] else "(a new version)\n")
+
+
+class Deployment:
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.path = self.params["path"]
+
+    def wanted_files(self, previous):
+        certificate = load_certificate(self.params["certificate"], "certificate")
+        chain = load_certificates(self.params["chain"], "chain") if self.params["chain"].strip() else []
+        if self.params["key_src"]:
+            key_pem = read_text(self.params["key_src"])
+            if key_pem is None:
+                raise DeployError("key_src %s does not exist on this host" % self.params["key_src"])
+        elif previous:
+            key_pem = version_content(self.path, previous)["key.pem"]
+        else:
+            raise DeployError("no key: give key_src (there is no current version to reuse a key from)")
+        check_key_matches(key_pem, certificate)
+        certificate_pem, chain_pem = to_pem(certificate), "".join(to_pem(c) for c in chain)
+        return certificate, {"cert.pem": certificate_pem, "chain.pem": chain_pem,
+                             "fullchain.pem": certificate_pem + chain_pem, "key.pem": key_pem}
+
+    def write_version(self, files, certificate):
+        name = "%s-%s" % (datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"),
+                          certificate_facts(certificate)["serial"][:16])
+        staging = tempfile.mkdtemp(prefix=".staging-", dir=self.path)
+        try:
+            for filename, content in files.items():
+                secret = filename == "key.pem"
+                mode = (0o640 if self.params["group"] else 0o600) if secret else 0o644
+                target = os.path.join(staging, filename)
+                descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(content)
+                os.chmod(target, mode)  # umask-proof
+                self.apply_ownership(target)
+            os.chmod(staging, 0o750 if self.params["group"] else 0o700)
+            self.apply_ownership(staging)
+            os.rename(staging, os.path.join(self.path, name))
+        except Exception:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return name
+
+    def apply_ownership(self, target):
+        self.module.set_owner_if_different(target, self.params["owner"], False)
+        self.module.set_group_if_different(target, self.params["group"], False)
+        if self.module.selinux_enabled():
+            self.module.set_default_selinux_context(target, False)
+
+    def prune(self, keep_also):
+        old = [v for v in versions(self.path) if v not in keep_also]
+        removed = old[:max(0, len(old) - (self.params["keep"] - len(keep_also)))]
+        for version in removed:
+            shutil.rmtree(os.path.join(self.path, version))
+        return removed
+
+    def clean_interrupted(self):
+        """Staging directories left by an interrupted run are never a version: remove them."""
+        for name in os.listdir(self.path):
+            if name.startswith(".staging-"):
+                shutil.rmtree(os.path.join(self.path, name), ignore_errors=True)
+
+    def present(self):
+        previous = active_version(self.path)
+        certificate, files = self.wanted_files(previous)
+        unchanged = version_content(self.path, previous) == files
+        result = dict(changed=not unchanged, previous_version=previous, version=previous, removed_versions=[])
+        if unchanged:
+            return result
+        if self.module.check_mode:
+            return dict(result, version=None)
+        if not os.path.isdir(self.path):
+            os.makedirs(self.path, 0o755)
+        self.clean_interrupted()
+        version = self.write_version(files, certificate)
+        switch_current(self.path, version)
+        result.update(version=version, removed_versions=self.prune([version, previous] if previous else [version]))
+        return result
+
+    def rollback(self):
+        current = active_version(self.path)
+        existing = versions(self.path)
+        if current not in existing or existing.index(current) == 0:
+            raise DeployError("no version before %s to roll back to in %s" % (current, self.path))
+        target = existing[existing.index(current) - 1]
+        if not self.module.check_mode:
+            switch_current(self.path, target)
+        return dict(changed=True, previous_version=current, version=target, removed_versions=[])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            certificate=dict(type="str"),
+            chain=dict(type="str", default=""),
+            key_src=dict(type="path"),
+            keep=dict(type="int", default=3),
+            owner=dict(type="str"),
+            group=dict(type="str"),
+            state=dict(type="str", choices=["present", "rollback"], default="present"),
+        ),
+        required_if=[("state", "present", ("certificate",))],
+        supports_check_mode=True,
+    )
+    require_libraries(module, "cryptography")
+    if module.params["keep"] < 2:
+        module.fail_json(msg="keep must be at least 2 so that a rollback stays possible, got %d" % module.params["keep"])
+    deployment = Deployment(module)
+    try:
+        result = deployment.present() if module.params["state"] == "present" else deployment.rollback()
+    except (DeployError, InputError) as error:
+        module.fail_json(msg=str(error))
+    path = module.params["path"]
+    result["current"] = os.path.join(path, CURRENT)
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = diff_for(path, result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: certificate_status
+short_description: Check every declared certificate of a host in one call, and say which need renewal
+version_added: 0.1.0
+description:
+  - Reads the certificates installed by M(certfleet.pki.certificate_deploy) under
+    O(base_path) and compares each with its declaration, in one module run for the whole
+    list (a run with nothing due costs one module execution per host).
+  - For each certificate it checks that it is present and parses, that the key matches it,
+    that common name, subject alternative names and key type match the declaration, that it
+    was issued by the configured CA certificate, and how much of its lifetime is left.
+  - C(needs_renewal) comes with the reasons. The renewal point is moved earlier by a
+    deterministic per-host jitter (derived from O(host) and the certificate name, at most
+    O(jitter) of the renewal window) so a fleet does not renew in the same minute.
+  - Reads only; never prints key material.
+options:
+  certificates:
+    description: The declared certificates.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Certificate name; its files are under C(<base_path>/<name>/current/).
+        type: str
+        required: true
+      common_name:
+        description: Expected common name.
+        type: str
+        required: true
+      subject_alt_names:
+        description: Expected subject alternative names (C(DNS:...), C(IP:...)); compared as a set.
+        type: list
+        elements: str
+        default: []
+      key:
+        description: "Expected key, C({type: ec, curve: secp256r1}) or C({type: rsa, size: 3072})."
+        type: dict
+        default: {type: ec, curve: secp256r1}
+      renew_before:
+        description: Renewal window, C(30d) or C(33%).
+        type: str
+        default: "33%"
+      ca_certificate:
+        description: The issuing CA certificate (PEM content or a path on the host); the certificate must be issued by it.
+        type: str
+      force:
+        description: Report this certificate as needing renewal whatever its state.
+        type: bool
+        default: false
+  base_path:
+    description: Directory holding one directory per certificate.
+    type: path
+    default: /etc/certfleet/certs
+  host:
+    description: Name that seeds the jitter, normally C(inventory_hostname).
+    type: str
+    required: true
+  jitter:
+    description: Largest share of the renewal window by which the renewal point is moved earlier (0 disables).
+    type: float
+    default: 0.2
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: none
+    description: Reads only.
+requirements:
+  - cryptography >= 3.4
+author:
+  - certfleet.pki maintainers (@certfleet)
+'''
+
+EXAMPLES = r'''
+- name: What is due on this host
+  certfleet.pki.certificate_status:
+    host: "{{ inventory_hostname }}"
+    certificates:
+      - name: web
+        common_name: "{{ inventory_hostname }}"
+        subject_alt_names: ["DNS:{{ inventory_hostname }}", "DNS:www.example.internal"]
+        key: {type: ec, curve: secp256r1}
+        renew_before: 33%
+        ca_certificate: /usr/local/share/ca-certificates/example-root-0da41e7659bcb2ce.crt
+  register: status
+'''
+
+RETURN = r'''
+certificates:
+  description: One entry per declared certificate, in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Certificate name.
+      type: str
+    present:
+      description: Whether a certificate is installed.
+      type: bool
+    needs_renewal:
+      description: Whether a new certificate is needed.
+      type: bool
+    reasons:
+      description: Why (empty when not needed).
+      type: list
+      elements: str
+    serial:
+      description: Serial of the installed certificate, hex.
+      type: str
+    not_after:
+      description: Its expiry, ISO 8601 UTC.
+      type: str
+    lifetime_left:
+      description: Share of its lifetime left, 0 to 1.
+      type: float
+    renew_at:
+      description: When it becomes due, jitter included, ISO 8601 UTC.
+      type: str
+due:
+  description: Names of the certificates that need renewal.
+  returned: always
+  type: list
+  elements: str
+'''
+
+import datetime
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils.files import read_text
+from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
+    RenewBeforeError,
+    due_at,
+    parse_renew_before,
+    renewal_jitter,
+    renewal_reason,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.signers import key_description
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    InputError,
+    certificate_facts,
+    load_certificate,
+    not_valid_after,
+    not_valid_before,
+    parse_general_name,
+)
+
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import NameOID
+except ImportError:
+    pass  # reported by require_libraries
+
+
+def expected_key(declared):
+    if declared.get("type", "ec") == "rsa":
+        return "RSA %d" % int(declared.get("size", 3072))
+    return "EC %s" % declared.get("curve", "secp256r1")
+
+
+def installed(base_path, name):
+    """(certificate or None, private key or None, reason or None) from <base>/<name>/current."""
+    directory = os.path.join(base_path, name, "current")
+    certificate_pem = read_text(os.path.join(directory, "cert.pem"))
+    if certificate_pem is None:
+        return None, None, "no certificate installed"
+    try:
+        certificate = load_certificate(certificate_pem, "installed certificate")
+    except InputError:
+        return None, None, "installed certificate does not parse"
+    key_pem = read_text(os.path.join(directory, "key.pem"))
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None) if key_pem else None
+    except (ValueError, TypeError):
+        key = None
+    if key is None:
+        return certificate, None, "private key missing or unreadable"
+    return certificate, key, None
+
+
+def status_of(declared, params, now):
+    entry = dict(name=declared["name"], present=False, needs_renewal=True, reasons=[])
+    certificate, key, problem = installed(params["base_path"], declared["name"])
+    if certificate is not None:
+        entry.update(present=True, **dict((k, v) for k, v in certificate_facts(certificate).items()
+                                          if k in ("serial", "not_after")))
+        lifetime = not_valid_after(certificate) - not_valid_before(certificate)
+        entry["lifetime_left"] = round(max(0.0, (not_valid_after(certificate) - now) / lifetime), 4)
+    if problem:
+        entry["reasons"].append(problem)
+        return entry
+    if key_description(key.public_key()) != expected_key(declared["key"]):
+        entry["reasons"].append("key type changed (%s installed, %s declared)"
+                                % (key_description(key.public_key()), expected_key(declared["key"])))
+    ca = load_certificate(declared["ca_certificate"], "ca_certificate") if declared["ca_certificate"] else None
+    jitter = renewal_jitter(declared["renew_before"], lifetime, params["jitter"], "%s/%s" % (params["host"], declared["name"]))
+    entry["renew_at"] = due_at(certificate, declared["renew_before"], jitter).isoformat()
+    reason = renewal_reason(certificate, dict(
+        ca_certificate=ca, public_key=key.public_key(),
+        subject=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, declared["common_name"])]),
+        subject_alt_names=[parse_general_name(n) for n in declared["subject_alt_names"]], profile=None,
+        check_issuer=ca is not None), declared["renew_before"], now=now, jitter=jitter)
+    if reason == "public key changed":
+        reason = "key does not match the certificate"
+    if reason:
+        entry["reasons"].append(reason)
+    if declared["force"]:
+        entry["reasons"].append("forced")
+    entry["needs_renewal"] = bool(entry["reasons"])
+    return entry
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            certificates=dict(type="list", elements="dict", required=True, options=dict(
+                name=dict(type="str", required=True),
+                common_name=dict(type="str", required=True),
+                subject_alt_names=dict(type="list", elements="str", default=[]),
+                key=dict(type="dict", default={"type": "ec", "curve": "secp256r1"}, no_log=False),  # a key type, not a key
+                renew_before=dict(type="str", default="33%"),
+                ca_certificate=dict(type="str"),
+                force=dict(type="bool", default=False),
+            )),
+            base_path=dict(type="path", default="/etc/certfleet/certs"),
+            host=dict(type="str", required=True),
+            jitter=dict(type="float", default=0.2),
+        ),
+        supports_check_mode=True,
+    )
+    require_libraries(module, "cryptography")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    try:
+        for declared in module.params["certificates"]:
+            parse_renew_before(declared["renew_before"])
+        statuses = [status_of(declared, module.params, now) for declared in module.params["certificates"]]
+    except (InputError, RenewBeforeError) as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(changed=False, certificates=statuses, due=[s["name"] for s in statuses if s["needs_renewal"]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""certificate_deploy on a temporary directory: versions, the atomic current link, rollback."""
+
+import grp
+import os
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.modules import certificate_deploy
+
+CA_KEY = ec.generate_private_key(ec.SECP256R1())
+CA = build_certificate(SoftwareSigner(CA_KEY), "root_ca", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA")]),
+                       CA_KEY.public_key())[0]
+
+
+def issue(key):
+    return to_pem(build_certificate(SoftwareSigner(CA_KEY), "server", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")]),
+                                    key.public_key(), CA, [x509.DNSName("web.example.internal")], validity_days=30)[0])
+
+
+def write_key(tmp_path, name, key):
+    path = tmp_path / name
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return str(path)
+
+
+@pytest.fixture
+def site(tmp_path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    return dict(path=str(tmp_path / "certs" / "web"), tmp=tmp_path, key=key, key_src=write_key(tmp_path, "key1.pem", key))
+
+
+def deploy(module_runner, site, check_mode=False, **args):
+    return module_runner(certificate_deploy, dict(dict(path=site["path"], _ansible_diff=True), **args), check_mode=check_mode)
+
+
+def current_file(site, name):
+    return open(os.path.join(site["path"], "current", name)).read()
+
+
+def test_install_then_idempotent(module_runner, site):
+    certificate = issue(site["key"])
+    first = deploy(module_runner, site, certificate=certificate, chain=to_pem(CA), key_src=site["key_src"])
+    assert first["changed"] is True and first["previous_version"] is None
+    assert current_file(site, "fullchain.pem") == certificate + to_pem(CA)
+    assert oct(os.stat(os.path.join(site["path"], "current", "key.pem")).st_mode & 0o777) == "0o600"
+    assert os.path.islink(os.path.join(site["path"], "current"))
+    again = deploy(module_runner, site, certificate=certificate, chain=to_pem(CA), key_src=site["key_src"])
+    assert again["changed"] is False and again["version"] == first["version"]
+    assert "serial" in first["diff"]["after"] and first["diff"]["before"] == ""
+
+
+def test_renewal_with_key_reuse_and_rollback(module_runner, site):
+    first = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    renewed = issue(site["key"])
+    second = deploy(module_runner, site, certificate=renewed)        # no key_src: keep the key
+    assert second["changed"] is True and second["previous_version"] == first["version"]
+    assert current_file(site, "cert.pem") == renewed
+    back = deploy(module_runner, site, state="rollback")
+    assert back["version"] == first["version"] and current_file(site, "cert.pem") != renewed
+
+
+def test_mismatched_key_is_refused_and_current_stays(module_runner, site):
+    first = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    other = write_key(site["tmp"], "other.pem", ec.generate_private_key(ec.SECP256R1()))
+    refused = deploy(module_runner, site, certificate=issue(site["key"]), key_src=other)
+    assert refused["failed"] and "does not match the certificate" in refused["msg"]
+    assert os.path.basename(os.readlink(os.path.join(site["path"], "current"))) == first["version"]
+    assert sorted(os.listdir(site["path"])) == sorted([first["version"], "current"])
+
+
+def test_keep_prunes_old_versions_but_never_current_or_previous(module_runner, site):
+    made = [deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])["version"]
+            for _index in range(5)]
+    remaining = sorted(name for name in os.listdir(site["path"]) if name != "current")
+    assert remaining == made[-3:]
+
+
+def test_check_mode_writes_nothing(module_runner, site):
+    planned = deploy(module_runner, site, check_mode=True, certificate=issue(site["key"]), key_src=site["key_src"])
+    assert planned["changed"] is True and planned["version"] is None
+    assert not os.path.exists(site["path"])
+    deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    assert deploy(module_runner, site, check_mode=True, state="rollback")["failed"]
+
+
+def test_group_makes_the_key_group_readable(module_runner, site):
+    group = grp.getgrgid(os.getgid()).gr_name
+    deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"], group=group)
+    key_path = os.path.join(site["path"], "current", "key.pem")
+    assert oct(os.stat(key_path).st_mode & 0o777) == "0o640"
+    assert grp.getgrgid(os.stat(key_path).st_gid).gr_name == group
+
+
+def test_interrupted_staging_is_cleaned_and_never_current(module_runner, site):
+    first = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    leftover = os.path.join(site["path"], ".staging-crashed")
+    os.makedirs(leftover)
+    open(os.path.join(leftover, "cert.pem"), "w").close()
+    second = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    assert not os.path.exists(leftover)
+    assert second["previous_version"] == first["version"]
+    assert all(os.path.getsize(os.path.join(site["path"], "current", name)) > 0
+               for name in ("cert.pem", "fullchain.pem", "key.pem"))
+
+
+def test_no_key_anywhere_is_a_clear_error(module_runner, site):
+    result = deploy(module_runner, site, certificate=issue(site["key"]))
+    assert result["failed"] and "give key_src" in result["msg"]
+    assert deploy(module_runner, site, certificate=issue(site["key"]), keep=1)["failed"]
