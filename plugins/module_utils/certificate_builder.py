@@ -13,7 +13,6 @@ import datetime
 try:
     from asn1crypto import x509 as asn1_x509
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 except ImportError:
@@ -21,7 +20,11 @@ except ImportError:
 
 from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import extensions_for
 from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError, key_description
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import not_valid_after, same_public_key
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    directly_issued_by,
+    not_valid_after,
+    same_public_key,
+)
 
 # Backdate notBefore a little so hosts whose clocks run slightly behind accept it at once.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -114,8 +117,6 @@ def build_certificate(signer, profile, subject, subject_public_key, issuer_certi
 
     unsigned = builder.sign(_layout_key(signer), signer.hash_algorithm)
     certificate = _assemble(unsigned, signer.sign(unsigned.tbs_certificate_bytes))
-    try:
-        certificate.verify_directly_issued_by(issuer_certificate or certificate)
-    except (InvalidSignature, ValueError, TypeError) as error:
-        raise IssuanceError("the signature made by the signing key does not verify: %s" % (error or "bad signature"))
+    if not directly_issued_by(certificate, issuer_certificate or certificate):
+        raise IssuanceError("the signature made by the signing key does not verify against the CA certificate")
     return certificate, clamped

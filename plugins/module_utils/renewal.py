@@ -11,13 +11,9 @@ import datetime
 import hashlib
 import re
 
-try:
-    from cryptography.exceptions import InvalidSignature
-except ImportError:
-    pass  # the modules report the missing library with missing_required_lib
-
 from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import profile_of
 from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    directly_issued_by,
     format_general_name,
     not_valid_after,
     not_valid_before,
@@ -53,16 +49,6 @@ def renewal_point(certificate, renew_before):
     return not_after - (not_after - not_before) * (amount / 100.0)
 
 
-def _issued_by(certificate, ca_certificate):
-    if certificate.issuer != ca_certificate.subject:
-        return False
-    try:
-        certificate.verify_directly_issued_by(ca_certificate)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
-
-
 def renewal_jitter(renew_before, lifetime, spread, seed):
     """A deterministic extra lead in [0, spread x renewal window) for ``seed`` (host and
     certificate name), so a fleet does not renew in the same minute. Only ever earlier."""
@@ -89,7 +75,7 @@ def renewal_reason(current, wanted, renew_before, now=None, jitter=None):
         return "no current certificate"
     now = now or datetime.datetime.now(datetime.timezone.utc)
     issuer = wanted["ca_certificate"] or current
-    if wanted.get("check_issuer", True) and not _issued_by(current, issuer):
+    if wanted.get("check_issuer", True) and not directly_issued_by(current, issuer):
         return "issued by another CA"
     if not same_public_key(current.public_key(), wanted["public_key"]):
         return "public key changed"

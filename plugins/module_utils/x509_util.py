@@ -14,7 +14,9 @@ import re
 
 try:
     from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
     from cryptography.x509.oid import NameOID
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
@@ -193,3 +195,23 @@ def order_upwards(certificate, others):
         ordered.append(issuer)
         remaining.remove(issuer)
     return ordered + remaining
+
+
+def directly_issued_by(certificate, issuer):
+    """Whether ``issuer`` signed ``certificate`` (name and signature). Works without
+    Certificate.verify_directly_issued_by, which hosts' cryptography (< 40) lacks."""
+    if certificate.issuer != issuer.subject:
+        return False
+    public_key = issuer.public_key()
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(certificate.signature, certificate.tbs_certificate_bytes,
+                              ec.ECDSA(certificate.signature_hash_algorithm))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(certificate.signature, certificate.tbs_certificate_bytes, padding.PKCS1v15(),
+                              certificate.signature_hash_algorithm)
+        else:
+            return False
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True

@@ -13,6 +13,12 @@ for dir in etc var usr/local root srv opt; do
         -o "lowerdir=/$dir,upperdir=$host_dir/upper/$key,workdir=$host_dir/work/$key" "/$dir"
 done
 
+# Root's shell start-up files as on a fresh server: the machine's own (pyenv init and its
+# rehash lock, for one) would run in every SSH command and race between hosts.
+for file in .bashrc .profile; do
+    [ -f "/etc/skel/$file" ] && cp "/etc/skel/$file" "/root/$file"
+done
+
 # Everything read from the lab directory must be copied before /tmp is hidden.
 install -d -m 0700 /root/.ssh
 install -m 0600 "$lab_dir/id_ed25519.pub" /root/.ssh/authorized_keys
