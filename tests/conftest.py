@@ -4,6 +4,7 @@ import contextlib
 import io
 import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -48,19 +49,18 @@ class SoftHsm:
     """A SoftHSM2 token in a temporary directory, for the whole test session."""
 
     label = "certfleet-test"
-    pin = "1234"  # test-only PIN of a throwaway token
     so_pin = "5678"
 
-    def __init__(self, directory):
-        import subprocess
+    def __init__(self, directory, pin="1234"):
+        self.pin = pin  # test-only PIN of a throwaway token
         tokens = os.path.join(directory, "tokens")
         os.makedirs(tokens)
         self.config = os.path.join(directory, "softhsm2.conf")
         with open(self.config, "w") as handle:
             handle.write("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n" % tokens)
-        os.environ["SOFTHSM2_CONF"] = self.config
         subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", self.label,
-                        "--pin", self.pin, "--so-pin", self.so_pin], check=True, capture_output=True)
+                        "--pin", self.pin, "--so-pin", self.so_pin], check=True, capture_output=True,
+                       env=dict(os.environ, SOFTHSM2_CONF=self.config))
         self.module = SOFTHSM_LIBRARY
 
     def args(self, key_label, **extra):
@@ -72,7 +72,10 @@ def softhsm(tmp_path_factory):
     if not os.path.exists(SOFTHSM_LIBRARY):
         pytest.fail("SoftHSM2 is not installed (%s); run scripts/setup.sh" % SOFTHSM_LIBRARY)
     previous = os.environ.get("SOFTHSM2_CONF")
-    yield SoftHsm(str(tmp_path_factory.mktemp("softhsm")))
+    token = SoftHsm(str(tmp_path_factory.mktemp("softhsm")))
+    # In-process modules load the library once per process: point it at this token.
+    os.environ["SOFTHSM2_CONF"] = token.config
+    yield token
     if previous is None:
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
