@@ -39,6 +39,14 @@ options:
       - Path on this host of the private key for O(certificate). When not set, the current
         version's key is reused.
     type: path
+  pkcs12_passphrase:
+    description:
+      - When set, each version also holds C(cert.p12) (key, certificate and chain, encrypted
+        with this passphrase), for Java and Windows-style consumers.
+      - PKCS#12 files are encrypted with a random salt, so they are not compared between
+        runs; a version that lacks C(cert.p12) gets a new version when this is set. Changing
+        only the passphrase does not produce a new version.
+    type: str
   keep:
     description: How many versions to keep, the current one included (at least 2, so a rollback is always possible).
     type: int
@@ -127,11 +135,14 @@ from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
 
 try:
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
 except ImportError:
     pass  # reported by require_libraries
 
 CURRENT = "current"
 FILES = ("cert.pem", "chain.pem", "fullchain.pem", "key.pem")
+PKCS12 = "cert.p12"
+PRESENT = "(present)"  # how an existing PKCS#12 file is compared: it is re-encrypted on each write
 
 
 class DeployError(Exception):
@@ -156,7 +167,19 @@ def active_version(path):
 
 
 def version_content(path, version):
-    return dict((name, read_text(os.path.join(path, version, name))) for name in FILES) if version else {}
+    if not version:
+        return {}
+    content = dict((name, read_text(os.path.join(path, version, name))) for name in FILES)
+    if os.path.exists(os.path.join(path, version, PKCS12)):
+        content[PKCS12] = PRESENT
+    return content
+
+
+def pkcs12_bytes(key_pem, certificate, chain, passphrase):
+    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    return pkcs12.serialize_key_and_certificates(
+        certificate.subject.rfc4514_string().encode(), key, certificate, chain or None,
+        serialization.BestAvailableEncryption(passphrase.encode()))
 
 
 def check_key_matches(key_pem, certificate):
@@ -202,6 +225,7 @@ class Deployment:
         self.module = module
         self.params = module.params
         self.path = self.params["path"]
+        self.pkcs12 = None
 
     def wanted_files(self, previous):
         certificate = load_certificate(self.params["certificate"], "certificate")
@@ -216,8 +240,12 @@ class Deployment:
             raise DeployError("no key: give key_src (there is no current version to reuse a key from)")
         check_key_matches(key_pem, certificate)
         certificate_pem, chain_pem = to_pem(certificate), "".join(to_pem(c) for c in chain)
-        return certificate, {"cert.pem": certificate_pem, "chain.pem": chain_pem,
-                             "fullchain.pem": certificate_pem + chain_pem, "key.pem": key_pem}
+        files = {"cert.pem": certificate_pem, "chain.pem": chain_pem,
+                 "fullchain.pem": certificate_pem + chain_pem, "key.pem": key_pem}
+        if self.params["pkcs12_passphrase"]:
+            files[PKCS12] = PRESENT
+            self.pkcs12 = pkcs12_bytes(key_pem, certificate, chain, self.params["pkcs12_passphrase"])
+        return certificate, files
 
     def write_version(self, files, certificate):
         name = "%s-%s" % (datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"),
@@ -225,12 +253,12 @@ class Deployment:
         staging = tempfile.mkdtemp(prefix=".staging-", dir=self.path)
         try:
             for filename, content in files.items():
-                secret = filename == "key.pem"
+                secret = filename in ("key.pem", PKCS12)
                 mode = (0o640 if self.params["group"] else 0o600) if secret else 0o644
                 target = os.path.join(staging, filename)
                 descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-                with os.fdopen(descriptor, "w") as handle:
-                    handle.write(content)
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(self.pkcs12 if filename == PKCS12 else content.encode())
                 os.chmod(target, mode)  # umask-proof
                 self.apply_ownership(target)
             os.chmod(staging, 0o750 if self.params["group"] else 0o700)
@@ -296,6 +324,7 @@ def main():
             chain=dict(type="str", default=""),
             key_src=dict(type="path"),
             keep=dict(type="int", default=3),
+            pkcs12_passphrase=dict(type="str", no_log=True),
             owner=dict(type="str"),
             group=dict(type="str"),
             state=dict(type="str", choices=["present", "rollback"], default="present"),

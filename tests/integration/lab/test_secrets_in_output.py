@@ -1,4 +1,4 @@
-"""Neither the private key nor the HSM PIN appears in `ansible-playbook -vvv` output of a
+"""Neither the private key, nor the HSM PIN, nor the PKCS#12 passphrase appears in `ansible-playbook -vvv` output of a
 run that generates keys, signs on the token and installs certificates."""
 
 import json
@@ -8,6 +8,7 @@ import subprocess
 from conftest import REPO, SoftHsm  # pylint: disable=import-error
 
 PIN = "s3cret-PIN-4711"  # distinctive, so any leak is found by a plain search
+PASSPHRASE = "p12-passphrase-0815"
 
 
 def test_vvv_output_holds_no_key_and_no_pin(lab_factory, tmp_path):
@@ -29,7 +30,8 @@ def test_vvv_output_holds_no_key_and_no_pin(lab_factory, tmp_path):
     variables.write_text(json.dumps({
         "certfleet_issuers": {"hsm": {"provider": "pkcs11", "pkcs11_module": hsm.module, "token_label": hsm.label,
                                       "key_label": "ca", "pin": PIN, "ca_certificate": root_pem}},
-        "certfleet_certificates": [{"name": "web", "issuer": "hsm", "common_name": "secret-1"}]}))
+        "certfleet_certificates": [{"name": "web", "issuer": "hsm", "common_name": "secret-1",
+                                    "formats": ["pem", "pkcs12"], "pkcs12_passphrase": PASSPHRASE}]}))
 
     run = subprocess.run(["ansible-playbook", "-vvv", "-i", str(tmp_path / "inventory.yml"),
                           os.path.join(REPO, "playbooks", "site.yml"), "-e", "@%s" % variables],
@@ -43,3 +45,5 @@ def test_vvv_output_holds_no_key_and_no_pin(lab_factory, tmp_path):
     assert key_body and key_body[:40] not in output.replace("\\n", "").replace("\n", "")
     assert "PRIVATE KEY" not in output
     assert PIN not in output
+    assert PASSPHRASE not in output
+    assert lab.ssh("secret-1", "test -s /etc/certfleet/certs/web/current/cert.p12").returncode == 0

@@ -115,3 +115,21 @@ def test_no_key_anywhere_is_a_clear_error(module_runner, site):
     result = deploy(module_runner, site, certificate=issue(site["key"]))
     assert result["failed"] and "give key_src" in result["msg"]
     assert deploy(module_runner, site, certificate=issue(site["key"]), keep=1)["failed"]
+
+
+def test_pkcs12_in_each_version_readable_with_the_passphrase(module_runner, site):
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    certificate = issue(site["key"])
+    first = deploy(module_runner, site, certificate=certificate, chain=to_pem(CA), key_src=site["key_src"])
+    with_p12 = deploy(module_runner, site, certificate=certificate, chain=to_pem(CA), key_src=site["key_src"],
+                      pkcs12_passphrase="changeit-1")
+    assert with_p12["changed"] is True and with_p12["previous_version"] == first["version"]
+    p12_path = os.path.join(site["path"], "current", "cert.p12")
+    assert oct(os.stat(p12_path).st_mode & 0o777) == "0o600"
+    key, cert, chain = pkcs12.load_key_and_certificates(open(p12_path, "rb").read(), b"changeit-1")
+    assert to_pem(cert) == certificate and [to_pem(c) for c in chain] == [to_pem(CA)]
+    assert key.public_key().public_numbers() == site["key"].public_key().public_numbers()
+    again = deploy(module_runner, site, certificate=certificate, chain=to_pem(CA), key_src=site["key_src"],
+                   pkcs12_passphrase="changeit-1")
+    assert again["changed"] is False
+    assert "changeit-1" not in str(again)
