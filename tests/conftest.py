@@ -10,7 +10,7 @@ import sys
 import pytest
 
 # Fixtures of the integration helpers (tests/integration is on pythonpath, see pytest.ini).
-pytest_plugins = ["lab_fleet", "moto_server"]
+pytest_plugins = ["lab_fleet", "moto_server", "hsm_ca"]
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 COLLECTIONS = os.path.join(REPO, ".build", "collections")

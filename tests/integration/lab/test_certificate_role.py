@@ -1,0 +1,121 @@
+"""The certificate role on lab hosts: failures mid-run, an interrupted rotation, check mode
+and diff."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import REPO  # pylint: disable=import-error
+
+SITE = os.path.join(REPO, "playbooks", "site.yml")
+HOSTS = ["role-1", "role-2", "role-3"]
+CERTIFICATES = [{"name": "web", "issuer": "hsm", "common_name": "{{ inventory_hostname }}",
+                 "subject_alt_names": ["IP:{{ ansible_host }}"]},
+                {"name": "api", "issuer": "hsm", "common_name": "{{ inventory_hostname }}",
+                 "key": {"type": "rsa", "size": 2048}}]
+# The issuer's library is broken on the hosts named in broken_hosts (extra var): the CA
+# "fails" for those hosts only.
+BROKEN_LIBRARY = "{{ '/nonexistent/libpkcs11.so' if inventory_hostname in broken_hosts | default([]) else '%s' }}"
+
+
+@pytest.fixture(scope="module")
+def fleet(lab_factory, hsm_ca, tmp_path_factory):
+    inventory = str(tmp_path_factory.mktemp("role-lab") / "inventory.yml")
+    lab = lab_factory("pytest-role", ["%s:plain" % host for host in HOSTS], inventory=inventory)
+    variables = hsm_ca.role_vars(CERTIFICATES, pkcs11_module=BROKEN_LIBRARY % hsm_ca.hsm.module)
+    return dict(lab=lab, inventory=inventory, vars=variables, env=hsm_ca.env)
+
+
+def site(fleet, *extra, check=True):
+    run = subprocess.run(["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + fleet["vars"], *extra],
+                         env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
+    if check:
+        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    return run
+
+
+def recap(output):
+    """changed / failed counts per host from the play recap."""
+    return dict((host, (int(changed), int(failed))) for host, changed, failed in
+                re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output, re.M))
+
+
+def serials(fleet):
+    command = "for c in web api; do openssl x509 -noout -serial -in /etc/certfleet/certs/$c/current/cert.pem 2>/dev/null || echo none; done"
+    return dict((host, fleet["lab"].ssh(host, command).stdout.split()) for host in HOSTS)
+
+
+def test_a_failing_ca_for_one_host_leaves_the_others_done_and_the_rerun_finishes(fleet):
+    first = site(fleet, "-e", '{"broken_hosts": ["role-2"]}', check=False)
+    assert first.returncode != 0
+    assert "role-2" in first.stdout and "PKCS#11 library not found: /nonexistent/libpkcs11.so" in first.stdout
+    before = serials(fleet)
+    assert before["role-2"] == ["none", "none"]
+    assert all(serial != "none" for host in ("role-1", "role-3") for serial in before[host])
+
+    second = site(fleet)
+    counts = recap(second.stdout)
+    assert counts["role-1"][0] == 0 and counts["role-3"][0] == 0, "only what was left is done"
+    assert counts["role-2"][0] > 0
+    after = serials(fleet)
+    assert after["role-1"] == before["role-1"] and after["role-3"] == before["role-3"]
+    assert "none" not in after["role-2"]
+
+    third = site(fleet)
+    assert all(changed == 0 for changed, _failed in recap(third.stdout).values())
+
+
+def test_check_mode_reports_and_calls_no_ca(fleet):
+    # The CA is broken for every host: a check-mode run that called it would fail.
+    run = site(fleet, "--check", "-e", '{"broken_hosts": %s, "certfleet_force_renew": ["web"]}' % HOSTS)
+    assert "web: forced" in run.stdout
+    assert all(changed == 0 for changed, _failed in recap(run.stdout).values())
+
+
+def test_diff_shows_the_version_switch(fleet):
+    run = site(fleet, "--diff", "--limit", "role-1", "-e", '{"certfleet_force_renew": ["api"]}')
+    assert re.search(r"^-\S+Z-[0-9a-f]+\s+CN=role-1\s+serial", run.stdout, re.M)
+    assert re.search(r"^\+\S+Z-[0-9a-f]+\s+CN=role-1\s+serial", run.stdout, re.M)
+
+
+def complete_and_consistent(lab, host):
+    """Every file of `current` is there and the key matches the certificate."""
+    command = ("cd /etc/certfleet/certs/web/current && test -s cert.pem && test -s fullchain.pem && test -s key.pem && "
+               "test \"$(openssl x509 -noout -pubkey -in cert.pem)\" = \"$(openssl pkey -pubout -in key.pem)\"")
+    return lab.ssh(host, command, check=False).returncode == 0
+
+
+def test_killed_rotation_leaves_every_current_complete(fleet):
+    process = subprocess.Popen(["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + fleet["vars"],
+                                "-e", '{"certfleet_force_renew": ["web", "api"]}'],
+                               env=fleet["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    for line in process.stdout:
+        if "Install as a new version" in line or time.monotonic() > deadline:
+            break
+    os.killpg(process.pid, signal.SIGKILL)  # the playbook and its SSH connections, mid-deploy
+    process.wait()
+    assert all(complete_and_consistent(fleet["lab"], host) for host in HOSTS)
+    site(fleet)
+    assert all(complete_and_consistent(fleet["lab"], host) for host in HOSTS)
+
+
+def test_connection_local_with_issuance_on_the_host(hsm_ca, tmp_path):
+    """The SSM Run Command shape: `-i localhost, -c local`, issuing on the host itself. The
+    role's directories point into tmp_path, so nothing outside it is written."""
+    variables = hsm_ca.role_vars([{"name": "local", "issuer": "hsm", "common_name": "local.example.internal"}])
+    command = ["ansible-playbook", "-i", "localhost,", "-c", "local", SITE, "-e", "@" + variables,
+               "-e", "ansible_python_interpreter={{ ansible_playbook_python }}",
+               "-e", '{"certfleet_issue_on_host": true, "certfleet_certificates_dir": "%s", "certfleet_staging_dir": "%s"}'
+               % (tmp_path / "certs", tmp_path / "staging")]
+    first = subprocess.run(command, env=hsm_ca.env, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert recap(first.stdout)["localhost"][0] > 0
+    assert (tmp_path / "certs" / "local" / "current" / "fullchain.pem").read_text().count("BEGIN CERTIFICATE") == 2
+    second = subprocess.run(command, env=hsm_ca.env, capture_output=True, text=True, check=False)
+    assert second.returncode == 0 and recap(second.stdout)["localhost"] == (0, 0)
