@@ -3,17 +3,15 @@ ACM PCA service model, and AWS errors are injected."""
 
 import datetime
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.certfleet.pki.plugins.module_utils import acmpca
+from acmpca_stub import stub_acmpca  # pylint: disable=import-error
 from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
@@ -44,13 +42,7 @@ def authority(status="ACTIVE", key="EC_prime256v1", not_after=NOW + datetime.tim
 
 @pytest.fixture
 def stubbed(monkeypatch):
-    client = boto3.client("acm-pca", region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
-    stubber = Stubber(client)
-    monkeypatch.setattr(cloud.time, "sleep", lambda seconds: None)   # retries without waiting
-    monkeypatch.setattr("time.sleep", lambda seconds: None)          # the waiter's delay
-    wrapped = RetryingBotoClientWrapper(client, acmpca.AWSRetry.jittered_backoff(
-        retries=4, delay=1, catch_extra_error_codes=acmpca.RETRY_CODES))
-    monkeypatch.setattr(acmpca_certificate, "acmpca_client", lambda module: wrapped)
+    stubber = stub_acmpca(monkeypatch, acmpca_certificate, retries=4)
     with stubber:
         yield stubber
     stubber.assert_no_pending_responses()

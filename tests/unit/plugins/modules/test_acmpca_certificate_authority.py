@@ -1,13 +1,10 @@
 """acmpca_certificate_authority against botocore's Stubber (requests checked against the
 real ACM PCA service model)."""
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.certfleet.pki.plugins.module_utils import acmpca
+from acmpca_stub import stub_acmpca  # pylint: disable=import-error
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate_authority as module_under_test
 
 from test_acmpca_certificate import CA_CERT, CSR, LEAF  # pylint: disable=import-error
@@ -26,13 +23,7 @@ def authority(status, ca_type="SUBORDINATE"):
 
 @pytest.fixture
 def stubbed(monkeypatch):
-    client = boto3.client("acm-pca", region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
-    stubber = Stubber(client)
-    monkeypatch.setattr(cloud.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-    wrapped = RetryingBotoClientWrapper(client, acmpca.AWSRetry.jittered_backoff(
-        retries=3, delay=1, catch_extra_error_codes=acmpca.RETRY_CODES))
-    monkeypatch.setattr(module_under_test, "acmpca_client", lambda module: wrapped)
+    stubber = stub_acmpca(monkeypatch, module_under_test, retries=3)
     with stubber:
         yield stubber
     stubber.assert_no_pending_responses()
