@@ -120,11 +120,12 @@ def validity_end(validity, now):
     raise AcmPcaError("unknown validity type %s" % kind)
 
 
-def idempotency_token(ca_arn, csr_pem, request):
-    """36 hex characters derived from the CA, the CSR and every issuance parameter: a retried
-    or re-run task within AWS's 5-minute window gets the certificate it already bought."""
-    material = json.dumps({"ca": ca_arn, "csr": csr_pem.strip(), "request": request}, sort_keys=True, default=str)
-    return hashlib.sha256(material.encode()).hexdigest()[:36]
+def idempotency_token(*parts):
+    """36 hex characters derived from everything that defines a request (the CA, the CSR,
+    every parameter): a retried or re-run task within AWS's 5-minute window gets what it
+    already bought. Surrounding white space of text parts does not count."""
+    normalised = [part.strip() if isinstance(part, str) else part for part in parts]
+    return hashlib.sha256(json.dumps(normalised, sort_keys=True, default=str).encode()).hexdigest()[:36]
 
 
 def serial_for_api(serial_hex):

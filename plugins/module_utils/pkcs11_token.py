@@ -17,9 +17,8 @@ try:
     from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
     from pkcs11 import exceptions as p11_errors
     from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_named_curve_parameters
-    HAS_PKCS11 = True
 except ImportError:
-    HAS_PKCS11 = False
+    pass  # the modules report the missing library with require_libraries
 
 try:
     from cryptography.hazmat.primitives import hashes, serialization
@@ -33,8 +32,9 @@ from ansible_collections.certfleet.pki.plugins.module_utils.signers import (
     key_description,
 )
 
-EC_CURVES = ("secp256r1", "secp384r1")
-RSA_SIZES = (2048, 3072, 4096)
+# What pkcs11_key can generate.
+EC_CURVES = ["secp256r1", "secp384r1"]
+RSA_SIZES = [2048, 3072, 4096]
 
 
 class Pkcs11Token:

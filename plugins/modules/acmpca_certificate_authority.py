@@ -199,7 +199,7 @@ class Authority:
             tags["Name"] = params["name"]
         if tags:
             request["Tags"] = [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
-        request["IdempotencyToken"] = idempotency_token(params["name"] or "", "", request)
+        request["IdempotencyToken"] = idempotency_token(params["name"], request)
         arn = self.call("create_certificate_authority", "creating the CA", **request)["CertificateAuthorityArn"]
         self.wait("certificate_authority_csr_created", arn)
         self.changed = True
@@ -222,7 +222,7 @@ class Authority:
                            Csr=self.csr(arn).encode(), SigningAlgorithm=algorithm,
                            TemplateArn=template_arn("RootCACertificate/V1", arn),
                            Validity={"Type": "YEARS", "Value": self.module.params["root_validity_years"]},
-                           IdempotencyToken=idempotency_token(arn, "", "root"))["CertificateArn"]
+                           IdempotencyToken=idempotency_token(arn, "root certificate"))["CertificateArn"]
         self.wait("certificate_issued", arn, CertificateArn=issued)
         certificate = self.call("get_certificate", issued, CertificateAuthorityArn=arn, CertificateArn=issued)
         self.import_certificate(arn, certificate["Certificate"], None)

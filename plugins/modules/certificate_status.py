@@ -196,8 +196,8 @@ def status_of(declared, params, now):
     entry = dict(name=declared["name"], present=False, needs_renewal=True, reasons=[])
     certificate, key, problem = installed(params["base_path"], declared["name"])
     if certificate is not None:
-        entry.update(present=True, **dict((k, v) for k, v in certificate_facts(certificate).items()
-                                          if k in ("serial", "not_after")))
+        facts = certificate_facts(certificate)
+        entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"])
         lifetime = not_valid_after(certificate) - not_valid_before(certificate)
         entry["lifetime_left"] = round(max(0.0, (not_valid_after(certificate) - now) / lifetime), 4)
     if problem:

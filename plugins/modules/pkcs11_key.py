@@ -94,6 +94,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import (
+    EC_CURVES,
+    RSA_SIZES,
     key_id_of,
     key_matches,
     open_token,
@@ -143,8 +145,8 @@ def main():
     argument_spec = pkcs11_argument_spec()
     argument_spec.update(
         key_type=dict(type="str", choices=["ec", "rsa"], default="ec"),
-        curve=dict(type="str", choices=["secp256r1", "secp384r1"], default="secp256r1"),
-        size=dict(type="int", choices=[2048, 3072, 4096], default=3072),
+        curve=dict(type="str", choices=EC_CURVES, default="secp256r1"),
+        size=dict(type="int", choices=RSA_SIZES, default=3072),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

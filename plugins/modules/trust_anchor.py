@@ -170,8 +170,8 @@ def plan(params, platform, existing):
     return {}, sorted(existing)
 
 
-def fingerprint_of(pem):
-    return certificate_facts(load_certificates(pem, "anchor")[0])["fingerprint_sha256"]
+def listing(summaries, paths):
+    return "".join("%(path)s  %(subject)s  until %(not_after)s\n" % summaries[path] for path in sorted(paths))
 
 
 def bundle_fingerprints(platform):
@@ -218,16 +218,15 @@ def run(module):
 
     existing = dict((path, read_text(path)) for path in group_files(platform, params["name"]))
     to_write, to_remove = plan(params, platform, existing)
-    after = dict((path, pem) for path, pem in existing.items() if path not in to_remove)
-    after.update(to_write)
+    after = sorted(set(existing).union(to_write).difference(to_remove))
+    # Each anchor file parsed once: for the result, the diff and the bundle check.
+    summaries = dict((path, describe(path, pem)) for path, pem in list(existing.items()) + list(to_write.items()))
     changed = bool(to_write or to_remove)
     result = dict(changed=changed, platform=platform.family, added=sorted(to_write), removed=to_remove,
-                  anchors=[describe(path, pem) for path, pem in sorted(after.items())])
+                  anchors=[summaries[path] for path in after])
     if module._diff:  # pylint: disable=protected-access
-        result["diff"] = dict(
-            before_header=platform.anchor_dir, after_header=platform.anchor_dir,
-            before="".join("%(path)s  %(subject)s  until %(not_after)s\n" % describe(p, pem) for p, pem in sorted(existing.items())),
-            after="".join("%(path)s  %(subject)s  until %(not_after)s\n" % a for a in result["anchors"]))
+        result["diff"] = dict(before_header=platform.anchor_dir, after_header=platform.anchor_dir,
+                              before=listing(summaries, existing), after=listing(summaries, after))
     if not changed or module.check_mode:
         return result
 
@@ -240,15 +239,15 @@ def run(module):
         module.run_command(platform.removal_command)
         raise TrustError("%s failed (rc=%d): %s; the anchor files were put back as they were"
                          % (" ".join(command), rc, (stderr or stdout).strip()))
-    verify_bundle(platform, command, after, to_remove, existing)
+    verify_bundle(platform, command, [summaries[p] for p in after], [summaries[p] for p in to_remove])
     return result
 
 
-def verify_bundle(platform, command, after, removed, existing):
+def verify_bundle(platform, command, kept, removed):
     """The rebuilt system bundle holds every anchor of the group and none of the removed ones."""
     in_bundle = bundle_fingerprints(platform)
-    missing = [path for path, pem in after.items() if fingerprint_of(pem) not in in_bundle]
-    lingering = [path for path in removed if fingerprint_of(existing[path]) in in_bundle]
+    missing = [anchor["path"] for anchor in kept if anchor["fingerprint_sha256"] not in in_bundle]
+    lingering = [anchor["path"] for anchor in removed if anchor["fingerprint_sha256"] in in_bundle]
     if missing or lingering:
         raise TrustError("%s did not rebuild %s as expected (missing: %s; still present: %s)"
                          % (" ".join(command), platform.bundle, missing or "none", lingering or "none"))
