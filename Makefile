@@ -1,5 +1,5 @@
 # The two commands of the README, plus their parts. Each target does its own set-up.
-.PHONY: setup demo demo-down test unit integration lint sanity build molecule
+.PHONY: setup demo demo-down test unit integration lint sanity build molecule ee ssm-json
 
 setup:
 	scripts/setup.sh
@@ -32,3 +32,12 @@ build: setup
 
 molecule: setup
 	scripts/test.sh molecule
+
+# Build context of the execution environment in .build/ee (`ansible-builder build` needs podman).
+ee: setup
+	scripts/ee.sh
+
+# The JSON form of the SSM document, from its YAML source.
+ssm-json: setup
+	.venv/bin/python -c 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout, indent=2); print()' \
+		< extras/ssm/certfleet-rotate.yaml > extras/ssm/certfleet-rotate.json

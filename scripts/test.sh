@@ -62,7 +62,11 @@ stage_build() {
     ansible-galaxy collection build --output-path "$out" .
     # The artifact holds the modules and leaves the lab and developer tooling out.
     tar -tzf "$out"/certfleet-pki-*.tar.gz > "$out/contents"
-    grep -qx 'plugins/modules/pkcs11_certificate.py' "$out/contents"
+    local wanted
+    for wanted in plugins/modules/pkcs11_certificate.py plugins/modules/served_certificate.py \
+        roles/safe_reload/tasks/main.yml meta/execution-environment.yml extras/ssm/certfleet-rotate.json; do
+        grep -qx "$wanted" "$out/contents" || { echo "build: $wanted is missing from the artifact" >&2; return 1; }
+    done
     if grep -q '^tools/' "$out/contents"; then
         echo "build: tools/ must not be in the collection artifact" >&2
         return 1

@@ -26,8 +26,8 @@ def require_libraries(module, *import_names):
             importlib.import_module(name)
         except ImportError:
             pip_name, debian_name = PACKAGES[name]
-            reason = "pip install %s" % pip_name
+            reason = "by this module: pip install %s" % pip_name
             if debian_name:
-                reason += ", or apt-get install %s" % debian_name
+                reason += " (or apt-get install %s)" % debian_name
             module.fail_json(msg=missing_required_lib(pip_name, reason=reason),
                              exception=traceback.format_exc())

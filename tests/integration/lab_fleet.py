@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -25,18 +26,24 @@ class Lab:
         self.state = json.loads(run_lab(*args))
         self.hosts = {host["name"]: host for host in self.state["hosts"]}
 
-    def ssh(self, host, command, check=True):
+    def ssh(self, host, command, check=True, timeout=60):
         result = subprocess.run(
             ["ssh", "-i", self.state["identity_file"], "-o", "StrictHostKeyChecking=no",
              "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
              "root@" + self.hosts[host]["address"], command],
-            capture_output=True, text=True, check=False, timeout=60)
+            capture_output=True, text=True, check=False, timeout=timeout)
         if check:
             assert result.returncode == 0, "%s: %s\n%s" % (host, command, result.stderr)
         return result
 
     def down(self):
         run_lab("down", "--name", self.name)
+
+
+def play_recap(output):
+    """(changed, failed) per host, from ansible-playbook's play recap."""
+    return dict((host, (int(changed), int(failed))) for host, changed, failed in
+                re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output, re.M))
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """A moto server on 127.0.0.1 for the integration tests, with its request recorder on."""
 
+import base64
 import json
 import os
 import socket
@@ -7,6 +8,7 @@ import subprocess
 import time
 import urllib.request
 
+import boto3
 import pytest
 
 
@@ -35,13 +37,39 @@ class MotoServer:
     def _post(self, path):
         urllib.request.urlopen(urllib.request.Request(self.url + path, method="POST"), timeout=5).read()
 
+    def requests(self, operation):
+        """The request bodies for ``operation`` the server has received, oldest first."""
+        if not os.path.exists(self.recording):
+            return []
+        with open(self.recording) as handle:
+            entries = [json.loads(line) for line in handle]
+        return [json.loads(base64.b64decode(entry["body"]) if entry["body_encoded"] else entry["body"])
+                for entry in entries
+                if entry["headers"].get("X-Amz-Target") == "ACMPrivateCA." + operation]
+
     def calls(self, operation):
         """How many requests for ``operation`` the server has received."""
-        if not os.path.exists(self.recording):
-            return 0
-        with open(self.recording) as handle:
-            return sum(1 for line in handle
-                       if json.loads(line)["headers"].get("X-Amz-Target") == "ACMPrivateCA." + operation)
+        return len(self.requests(operation))
+
+    def client(self, region="eu-west-1"):
+        return boto3.client("acm-pca", region_name=region, endpoint_url=self.url,
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def active_root_ca(self, region="eu-west-1"):
+        """An ACTIVE EC root CA (moto signs and imports its own certificate); returns its ARN."""
+        client = self.client(region)
+        arn = client.create_certificate_authority(
+            CertificateAuthorityConfiguration={"KeyAlgorithm": "EC_prime256v1", "SigningAlgorithm": "SHA256WITHECDSA",
+                                               "Subject": {"CommonName": "Moto Root", "Organization": "certfleet"}},
+            CertificateAuthorityType="ROOT")["CertificateAuthorityArn"]
+        csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
+        root_arn = client.issue_certificate(
+            CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm="SHA256WITHECDSA",
+            TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1", Validity={"Type": "YEARS", "Value": 10},
+        )["CertificateArn"]
+        root = client.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
+        client.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=root.encode())
+        return arn
 
     def stop(self):
         self.process.terminate()
@@ -54,3 +82,8 @@ def moto(tmp_path_factory):
     server = MotoServer(str(tmp_path_factory.mktemp("moto")))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def ca_arn(moto):
+    return moto.active_root_ca()

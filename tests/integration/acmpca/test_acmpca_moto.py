@@ -8,32 +8,12 @@ certificate that would outlive its CA)."""
 
 import subprocess
 
-import boto3
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate, acmpca_certificate_authority_info
-
-
-@pytest.fixture(scope="module")
-def ca_arn(moto):
-    client = boto3.client("acm-pca", region_name="eu-west-1", endpoint_url=moto.url,
-                          aws_access_key_id="test", aws_secret_access_key="test")
-    arn = client.create_certificate_authority(
-        CertificateAuthorityConfiguration={"KeyAlgorithm": "EC_prime256v1", "SigningAlgorithm": "SHA256WITHECDSA",
-                                           "Subject": {"CommonName": "Moto Root", "Organization": "certfleet"}},
-        CertificateAuthorityType="ROOT")["CertificateAuthorityArn"]
-    csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-    root_arn = client.issue_certificate(
-        CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm="SHA256WITHECDSA",
-        TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1", Validity={"Type": "YEARS", "Value": 10},
-    )["CertificateArn"]
-    root = client.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
-    client.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=root.encode())
-    return arn
 
 
 def make_csr(name):

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from conftest import REPO  # pylint: disable=import-error
+from lab_fleet import play_recap as recap  # pylint: disable=import-error
 
 SITE = os.path.join(REPO, "playbooks", "site.yml")
 HOSTS = ["role-1", "role-2", "role-3"]
@@ -36,12 +37,6 @@ def site(fleet, *extra, check=True):
     if check:
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     return run
-
-
-def recap(output):
-    """changed / failed counts per host from the play recap."""
-    return dict((host, (int(changed), int(failed))) for host, changed, failed in
-                re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output, re.M))
 
 
 def serials(fleet):
@@ -80,6 +75,17 @@ def test_diff_shows_the_version_switch(fleet):
     run = site(fleet, "--diff", "--limit", "role-1", "-e", '{"certfleet_force_renew": ["api"]}')
     assert re.search(r"^-\S+Z-[0-9a-f]+\s+CN=role-1\s+serial", run.stdout, re.M)
     assert re.search(r"^\+\S+Z-[0-9a-f]+\s+CN=role-1\s+serial", run.stdout, re.M)
+
+
+def test_revoking_a_certificate_of_the_hsm_ca_is_refused_before_anything_changes(fleet):
+    before = serials(fleet)
+    run = subprocess.run(["ansible-playbook", "-i", fleet["inventory"], os.path.join(REPO, "playbooks", "revoke.yml"),
+                          "-e", "@" + fleet["vars"], "-e", "certfleet_revoke=web,api"],
+                         env=fleet["env"], capture_output=True, text=True, check=False, timeout=300)
+    assert run.returncode != 0
+    assert "web: issuer hsm (pkcs11) cannot revoke; only ACM Private CA issuers keep a CRL" in run.stdout
+    assert all(changed == 0 for changed, _failed in recap(run.stdout).values())
+    assert serials(fleet) == before
 
 
 def complete_and_consistent(lab, host):

@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a TLS endpoint serves: its certificate (whatever its validity), and whether its
+chain verifies against given trust anchors for a given name."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import socket
+import ssl
+
+
+class ProbeError(Exception):
+    """The endpoint could not be reached or completed no handshake; the message says why."""
+
+
+def _handshake(context, address, port, server_name, timeout):
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=server_name) as tls:
+                return tls.getpeercert(binary_form=True)
+    except ssl.SSLCertVerificationError:
+        raise
+    except (OSError, ssl.SSLError) as error:
+        raise ProbeError("%s:%d (%s): %s" % (address, port, server_name, error))
+
+
+def _client_context(context, client_certificate, client_key):
+    if client_certificate:
+        context.load_cert_chain(client_certificate, client_key)
+    return context
+
+
+def served_certificate(address, port, server_name, timeout, client_certificate=None, client_key=None):
+    """The DER of the certificate the endpoint serves for ``server_name``, not verified."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return _handshake(_client_context(context, client_certificate, client_key), address, port, server_name, timeout)
+
+
+def chain_error(address, port, server_name, timeout, ca_file=None, client_certificate=None, client_key=None):
+    """None when the served chain verifies for ``server_name`` against ``ca_file`` (the
+    system trust store when None); otherwise what the verification said."""
+    context = ssl.create_default_context(cafile=ca_file)
+    try:
+        _handshake(_client_context(context, client_certificate, client_key), address, port, server_name, timeout)
+    except ssl.SSLCertVerificationError as error:
+        return error.verify_message or str(error)
+    return None

@@ -1,0 +1,54 @@
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.certfleet.pki.plugins.filter.tls_profile import tls_profile
+from ansible_collections.certfleet.pki.plugins.filter.tls_sites import tls_sites
+
+
+def test_defaults_fill_every_key():
+    (site,) = tls_sites([{"name": "web", "certificate": "web"}], "host-1")
+    assert site["server_names"] == ["host-1"] and site["port"] == 443 and site["listen_address"] == ""
+    assert site["client_auth"] is None and site["redirect_http"] is False and site["hsts"] is False
+    assert site["files"] == "/etc/certfleet/certs/web/current"
+    assert site["endpoint"] == {"address": "127.0.0.1", "port": 443, "server_name": "host-1",
+                                "certificate_dir": "/etc/certfleet/certs/web", "ca_file": ""}
+
+
+def test_endpoint_follows_listen_and_probe_addresses():
+    sites = tls_sites([{"name": "a", "certificate": "c", "listen_address": "10.0.0.5", "port": 8443,
+                        "server_names": "www.example.internal"},
+                       {"name": "b", "certificate": "c", "listen_address": "10.0.0.5", "probe_address": "127.0.0.1"}],
+                      "h", "/srv/certs/", "/etc/ssl/root.pem")
+    assert sites[0]["endpoint"] == {"address": "10.0.0.5", "port": 8443, "server_name": "www.example.internal",
+                                    "certificate_dir": "/srv/certs/c", "ca_file": "/etc/ssl/root.pem"}
+    assert sites[1]["endpoint"]["address"] == "127.0.0.1"
+
+
+def test_client_auth_defaults_and_checks():
+    (site,) = tls_sites([{"name": "m", "certificate": "c", "client_auth": {"ca_file": "/ca.pem"}}], "h")
+    assert site["client_auth"] == {"verify": "required", "ca_file": "/ca.pem", "depth": 2, "crl": None}
+
+
+@pytest.mark.parametrize("sites, message", [
+    ([{"certificate": "c"}], "TLS site #1: name is required"),
+    ([{"name": "web"}], "TLS site 'web': certificate is required"),
+    ([{"name": "web", "certificate": "c", "listen": "x"}], "TLS site 'web': unknown keys listen"),
+    ([{"name": "web", "certificate": "c", "port": 70000}], "port 70000 is out of range"),
+    ([{"name": "web", "certificate": "c", "client_auth": {"verify": "on", "ca_file": "/c"}}],
+     "client_auth.verify must be required or optional, not 'on'"),
+    ([{"name": "web", "certificate": "c", "client_auth": {"verify": "optional"}}], "client_auth needs ca_file"),
+    ([{"name": "web", "certificate": "c"}, {"name": "web", "certificate": "d"}], "repeated: web"),
+    ("web", "TLS sites must be a list"),
+])
+def test_bad_declarations_name_the_site_and_the_problem(sites, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        tls_sites(sites, "h")
+
+
+def test_profiles():
+    assert tls_profile("modern") == {"name": "modern", "protocols": ["TLSv1.3"], "ciphers": []}
+    intermediate = tls_profile("intermediate")
+    assert intermediate["protocols"] == ["TLSv1.2", "TLSv1.3"]
+    assert all("GCM" in cipher or "CHACHA20" in cipher for cipher in intermediate["ciphers"])
+    with pytest.raises(AnsibleFilterError, match="unknown TLS profile 'old': choose one of intermediate, modern"):
+        tls_profile("old")
