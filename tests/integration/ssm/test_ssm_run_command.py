@@ -7,7 +7,6 @@ What stands in for AWS: environment credentials instead of the instance role, an
 AWS_ENDPOINT_URL pointing botocore at moto. Everything else is the document's own script."""
 
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -18,38 +17,37 @@ from lab_fleet import play_recap  # pylint: disable=import-error
 from ssm_document import load_document, render_script  # pylint: disable=import-error
 
 HOST = "ssm-1"
-# Lab hosts see /work but not the machine's /tmp: the artifacts go under the checkout.
-WORK = os.path.join(REPO, ".build", "ssm-test")
+# What the instance holds besides its own files: the collection artifact and the script.
+ON_HOST = "/root/certfleet-ssm"
 DECLARATION = {"certfleet_certificates": [
     {"name": "web", "issuer": "acmpca", "common_name": HOST + ".example.internal",
      "validity_days": 30, "group": "www-data", "consumers": ["nginx"]}]}
 
 
 @pytest.fixture(scope="module")
-def instance(lab_factory, moto, ca_arn):
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK)
-    build = subprocess.run(["ansible-galaxy", "collection", "build", "--output-path", WORK, REPO],
+def instance(lab_factory, moto, ca_arn, tmp_path_factory):
+    work = tmp_path_factory.mktemp("ssm")
+    build = subprocess.run(["ansible-galaxy", "collection", "build", "--output-path", str(work), REPO],
                            capture_output=True, text=True, check=False)
     assert build.returncode == 0, build.stderr
-    (artifact,) = [name for name in os.listdir(WORK) if name.endswith(".tar.gz")]
+    (artifact,) = [name for name in os.listdir(str(work)) if name.endswith(".tar.gz")]
     lab = lab_factory("pytest-ssm", ["%s:nginx" % HOST])
-    lab.ssh(HOST, "mkdir -p /etc/certfleet && cat > /etc/certfleet/certfleet.yml <<'EOF'\n%s\nEOF"
-            % yaml.safe_dump(DECLARATION))
+    lab.ssh(HOST, "mkdir -p /etc/certfleet %s && cat > /etc/certfleet/certfleet.yml <<'EOF'\n%s\nEOF"
+            % (ON_HOST, yaml.safe_dump(DECLARATION)))
+    lab.copy(HOST, str(work / artifact), ON_HOST + "/" + artifact)
     # Issuing the CA's own certificate was one IssueCertificate: count from here.
-    yield dict(lab=lab, collection=os.path.join(WORK, artifact), ca_arn=ca_arn,
-               issued_before=moto.calls("IssueCertificate"))
-    shutil.rmtree(WORK, ignore_errors=True)
+    return dict(lab=lab, work=work, collection=ON_HOST + "/" + artifact, ca_arn=ca_arn,
+                issued_before=moto.calls("IssueCertificate"))
 
 
 def run_document(instance, moto, ca_arn, **parameters):
     parameters = dict({"CertificateAuthorityArn": ca_arn, "Region": "eu-west-1",
                        "CollectionSource": instance["collection"]}, **parameters)
-    script = os.path.join(WORK, "run-command.sh")
-    with open(script, "w") as handle:
-        handle.write(render_script(load_document(), parameters))
+    script = instance["work"] / "run-command.sh"
+    script.write_text(render_script(load_document(), parameters))
+    instance["lab"].copy(HOST, str(script), ON_HOST + "/run-command.sh")
     aws = "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL=%s" % moto.url
-    return instance["lab"].ssh(HOST, "env %s bash %s" % (aws, script), check=False, timeout=600)
+    return instance["lab"].ssh(HOST, "env %s bash %s/run-command.sh" % (aws, ON_HOST), check=False, timeout=600)
 
 
 def issued(instance, moto):
