@@ -21,6 +21,8 @@ RETRY_CODES = ["ThrottlingException", "RequestInProgressException", "ConcurrentM
 
 TEMPLATE_PREFIX = "template/"
 PASSTHROUGH_SUFFIXES = ("_APICSRPassthrough", "_APIPassthrough", "_CSRPassthrough")
+# The templates that take IssueCertificate's ApiPassthrough (the _CSRPassthrough ones do not).
+API_PASSTHROUGH_SUFFIXES = ("_APICSRPassthrough", "_APIPassthrough")
 _PROFILE_OF_TEMPLATE = {
     "EndEntityCertificate": "server_client",
     "EndEntityServerAuthCertificate": "server",
@@ -66,8 +68,8 @@ def template_name(arn):
     return arn.split(TEMPLATE_PREFIX, 1)[-1].split("/", 1)[0]
 
 
-def is_passthrough(arn):
-    return "Passthrough" in template_name(arn)
+def is_api_passthrough(arn):
+    return template_name(arn).endswith(API_PASSTHROUGH_SUFFIXES)
 
 
 def profile_of_template(arn):

@@ -18,7 +18,10 @@ try:
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import extensions_for
+from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import (
+    authority_key_identifier,
+    extensions_for,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError, key_description
 from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
     directly_issued_by,
@@ -111,7 +114,8 @@ def build_certificate(signer, profile, subject, subject_public_key, issuer_certi
                .not_valid_before(not_before)
                .not_valid_after(not_after))
     for extension, critical in extensions_for(
-            profile, subject_public_key, issuer_public_key, list(subject_alt_names), len(subject) == 0, path_length,
+            profile, subject_public_key, authority_key_identifier(issuer_certificate, issuer_public_key),
+            list(subject_alt_names), len(subject) == 0, path_length,
             crl_distribution_points, ocsp_url, ca_issuers_url):
         builder = builder.add_extension(extension, critical=critical)
 

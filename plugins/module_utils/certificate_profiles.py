@@ -43,9 +43,22 @@ def _key_usage(profile, subject_public_key):
         encipher_only=False, decipher_only=False)
 
 
-def extensions_for(profile, subject_public_key, issuer_public_key, subject_alt_names, empty_subject=False,
+def authority_key_identifier(issuer_certificate, issuer_public_key):
+    """The AKI of a certificate signed by ``issuer_certificate``: its SKI copied as it is
+    (RFC 5280 4.2.1.1), whatever method the CA used to compute it (RFC 7093 ones included).
+    Computed from the key only for a self-signed root or an issuer without an SKI."""
+    if issuer_certificate is not None:
+        try:
+            identifier = issuer_certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+            return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(identifier)
+        except x509.ExtensionNotFound:
+            pass
+    return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key)
+
+
+def extensions_for(profile, subject_public_key, authority_key_id, subject_alt_names, empty_subject=False,
                    path_length=None, crl_distribution_points=None, ocsp_url=None, ca_issuers_url=None):
-    """(extension, critical) pairs for ``profile``."""
+    """(extension, critical) pairs for ``profile``; ``authority_key_id`` from authority_key_identifier."""
     if profile not in PROFILES:
         raise ProfileError("unknown profile %r (choose from %s)" % (profile, ", ".join(PROFILES)))
     if path_length is not None and profile not in CA_PROFILES:
@@ -59,7 +72,7 @@ def extensions_for(profile, subject_public_key, issuer_public_key, subject_alt_n
         (x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), True),
         (_key_usage(profile, subject_public_key), True),
         (x509.SubjectKeyIdentifier.from_public_key(subject_public_key), False),
-        (x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key), False),
+        (authority_key_id, False),
     ]
     usages = _extended_key_usages().get(profile)
     if usages:

@@ -22,7 +22,11 @@ description:
     algorithm does not fit the CA key, or the certificate would outlive the CA certificate.
   - C(ThrottlingException) and C(RequestInProgressException) are retried with jittered
     backoff, so fleet runs with many forks stay within the IssueCertificate quota.
+  - The CSR's names are checked against O(common_name), O(subject_alt_names) and the issuer
+    policy (O(allowed_names), O(allowed_profiles), O(max_validity_days)) before any call to
+    AWS; a request they do not allow buys nothing.
 extends_documentation_fragment:
+  - certfleet.pki.issuance_policy
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -53,7 +57,7 @@ options:
     type: str
     choices: [SHA256WITHECDSA, SHA384WITHECDSA, SHA512WITHECDSA, SHA256WITHRSA, SHA384WITHRSA, SHA512WITHRSA, SM3WITHSM2]
   validity_days:
-    description: Validity in days. Mutually exclusive with O(validity).
+    description: Validity in days, at least 1. Mutually exclusive with O(validity). Defaults to 365.
     type: int
   validity:
     description:
@@ -71,22 +75,24 @@ options:
         type: int
         required: true
   validity_not_before:
-    description: Start of validity, with the same O(validity.type)/O(validity.value) keys.
+    description:
+      - Start of validity. ACM PCA takes only an absolute time here.
     type: dict
     suboptions:
       type:
-        description: Validity type.
+        description: Validity type; ACM PCA accepts only C(ABSOLUTE) for the start.
         type: str
         required: true
-        choices: [DAYS, MONTHS, YEARS, END_DATE, ABSOLUTE]
+        choices: [ABSOLUTE]
       value:
-        description: Validity value.
+        description: Seconds since the epoch.
         type: int
         required: true
   api_passthrough:
     description:
-      - C(ApiPassthrough) of IssueCertificate (extensions, subject). Only passthrough templates
-        honour it, so it is refused with any other template.
+      - C(ApiPassthrough) of IssueCertificate (extensions, subject). Only the C(*_APIPassthrough)
+        and C(*_APICSRPassthrough) templates honour it, so it is refused with any other template
+        (C(*_CSRPassthrough) templates copy the CSR's extensions, not the API's).
     type: dict
   ca_certificate:
     description:
@@ -104,6 +110,13 @@ options:
     description: Issue even when the current certificate still fits.
     type: bool
     default: false
+  replaces:
+    description:
+      - Serial number (hex) of the certificate the new one replaces (the serial of
+        O(current_certificate) when that is given). It is part of the idempotency token, so a
+        forced renewal or a revocation's replacement never gets back, within AWS's 5-minute
+        window, the very certificate it replaces.
+    type: str
   wait:
     description: Wait until the CA has signed and return the certificate; otherwise return only its ARN.
     type: bool
@@ -202,13 +215,19 @@ from ansible_collections.certfleet.pki.plugins.module_utils.acmpca import (
     acmpca_client,
     check_signing_algorithm,
     idempotency_token,
-    is_passthrough,
+    is_api_passthrough,
     profile_of_template,
     serial_for_api,
     template_arn,
+    template_name,
     validity_end,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils.issuance_policy import (
+    PolicyError,
+    check_request,
+    issuance_policy_argument_spec,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
     RenewBeforeError,
     parse_renew_before,
@@ -227,12 +246,26 @@ from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
 
 VALIDITY_SPEC = dict(type=dict(type="str", required=True, choices=["DAYS", "MONTHS", "YEARS", "END_DATE", "ABSOLUTE"]),
                      value=dict(type="int", required=True))
+# The botocore model: ValidityNotBefore takes the ABSOLUTE type only.
+NOT_BEFORE_SPEC = dict(type=dict(type="str", required=True, choices=["ABSOLUTE"]),
+                       value=dict(type="int", required=True))
+DEFAULT_VALIDITY_DAYS = 365
 
 
 def api_validity(params):
     if params["validity"]:
-        return {"Type": params["validity"]["type"], "Value": params["validity"]["value"]}
-    return {"Type": "DAYS", "Value": params["validity_days"] or 365}
+        validity = {"Type": params["validity"]["type"], "Value": params["validity"]["value"]}
+    else:
+        validity = {"Type": "DAYS", "Value": DEFAULT_VALIDITY_DAYS if params["validity_days"] is None
+                    else params["validity_days"]}
+    if validity["Value"] < 1:
+        raise AcmPcaError("the validity must be at least 1 (%s), got %d" % (validity["Type"], validity["Value"]))
+    return validity
+
+
+def validity_days_of(validity, now):
+    """The validity in whole days (rounded up), for the issuer policy's max_validity_days."""
+    return int(-(-(validity_end(validity, now) - now).total_seconds() // 86400))
 
 
 class Issuance:
@@ -244,7 +277,7 @@ class Issuance:
         params = module.params
         self.ca_arn = params["certificate_authority_arn"]
         self.template = template_arn(params["template_arn"], self.ca_arn)
-        if params["api_passthrough"] and not is_passthrough(self.template):
+        if params["api_passthrough"] and not is_api_passthrough(self.template):
             raise AcmPcaError("api_passthrough is only honoured by *APIPassthrough / *APICSRPassthrough templates, "
                               "not by %s" % self.template)
         self.csr_pem = read_pem_input(params["csr"], "csr")
@@ -253,6 +286,14 @@ class Issuance:
             if params["current_certificate"] else None
         self.validity = api_validity(params)
         parse_renew_before(params["renew_before"])
+        profile = profile_of_template(self.template) or template_name(self.template)
+        check_request(self.csr, profile, validity_days_of(self.validity, datetime.datetime.now(datetime.timezone.utc)),
+                      params)
+
+    def replaced_serial(self):
+        if self.module.params["replaces"]:
+            return self.module.params["replaces"].replace(":", "").lower()
+        return certificate_facts(self.current)["serial"] if self.current else None
 
     def ca_chain(self):
         """(CA certificate, PEM of CA certificate + chain above it)."""
@@ -302,7 +343,7 @@ class Issuance:
         if self.module.params["api_passthrough"]:
             request["ApiPassthrough"] = self.module.params["api_passthrough"]
         fingerprinted = dict((k, v) for k, v in request.items() if k not in ("Csr", "CertificateAuthorityArn"))
-        request["IdempotencyToken"] = idempotency_token(self.ca_arn, self.csr_pem, fingerprinted)
+        request["IdempotencyToken"] = idempotency_token(self.ca_arn, self.csr_pem, fingerprinted, self.replaced_serial())
         return request
 
     def issue(self):
@@ -364,30 +405,33 @@ def revoked(module, client):
 
 
 def main():
+    argument_spec = issuance_policy_argument_spec()
+    argument_spec.update(
+        certificate_authority_arn=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "revoked"], default="present"),
+        csr=dict(type="str"),
+        template_arn=dict(type="str", default="EndEntityCertificate/V1"),
+        signing_algorithm=dict(type="str", choices=["SHA256WITHECDSA", "SHA384WITHECDSA", "SHA512WITHECDSA",
+                                                    "SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA",
+                                                    "SM3WITHSM2"]),
+        validity_days=dict(type="int"),
+        validity=dict(type="dict", options=VALIDITY_SPEC),
+        validity_not_before=dict(type="dict", options=NOT_BEFORE_SPEC),
+        api_passthrough=dict(type="dict", no_log=False),
+        ca_certificate=dict(type="str"),
+        current_certificate=dict(type="str"),
+        renew_before=dict(type="str", default="33%"),
+        force=dict(type="bool", default=False),
+        replaces=dict(type="str"),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=120),
+        serial=dict(type="str"),
+        revocation_reason=dict(type="str", default="UNSPECIFIED", choices=[
+            "UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED",
+            "SUPERSEDED", "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE"]),
+    )
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            certificate_authority_arn=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "revoked"], default="present"),
-            csr=dict(type="str"),
-            template_arn=dict(type="str", default="EndEntityCertificate/V1"),
-            signing_algorithm=dict(type="str", choices=["SHA256WITHECDSA", "SHA384WITHECDSA", "SHA512WITHECDSA",
-                                                        "SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA",
-                                                        "SM3WITHSM2"]),
-            validity_days=dict(type="int"),
-            validity=dict(type="dict", options=VALIDITY_SPEC),
-            validity_not_before=dict(type="dict", options=VALIDITY_SPEC),
-            api_passthrough=dict(type="dict", no_log=False),
-            ca_certificate=dict(type="str"),
-            current_certificate=dict(type="str"),
-            renew_before=dict(type="str", default="33%"),
-            force=dict(type="bool", default=False),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=120),
-            serial=dict(type="str"),
-            revocation_reason=dict(type="str", default="UNSPECIFIED", choices=[
-                "UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED",
-                "SUPERSEDED", "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE"]),
-        ),
+        argument_spec=argument_spec,
         mutually_exclusive=[("validity_days", "validity")],
         required_if=[("state", "present", ("csr",))],
         supports_check_mode=True,
@@ -396,7 +440,7 @@ def main():
     client = acmpca_client(module)
     try:
         result = present(module, client) if module.params["state"] == "present" else revoked(module, client)
-    except (AcmPcaError, InputError, RenewBeforeError) as error:
+    except (AcmPcaError, InputError, PolicyError, RenewBeforeError) as error:
         module.fail_json(msg=str(error))
     module.exit_json(**result)
 

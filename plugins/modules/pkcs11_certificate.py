@@ -20,8 +20,12 @@ description:
   - A certificate never outlives its CA certificate. Its validity is clamped to the CA's
     unless O(validity_clamp=false), which makes that an error.
   - Every certificate is verified against the CA certificate before it is returned.
+  - The CSR's names are checked against O(common_name), O(subject_alt_names) and the issuer
+    policy (O(allowed_names), O(allowed_profiles), O(max_validity_days)) before the token is
+    opened; a request they do not allow signs nothing.
 extends_documentation_fragment:
   - certfleet.pki.pkcs11
+  - certfleet.pki.issuance_policy
 options:
   profile:
     description:
@@ -53,14 +57,9 @@ options:
       - "The subject as a dictionary, for example C({CN: Example Root, O: Example}); keys as
         in community.crypto's openssl_csr (C(CN), C(O), C(OU), C(C), C(ST), C(L),
         C(emailAddress), long forms too)."
-      - Required for O(profile=root_ca). For the other profiles it replaces the CSR's subject.
+      - Required for O(profile=root_ca). For the other profiles it replaces the CSR's subject;
+        O(common_name) is the simpler way to state the one name a server certificate carries.
     type: dict
-  subject_alt_names:
-    description:
-      - Subject alternative names such as C(DNS:www.example.internal) or C(IP:10.0.0.5).
-      - When not set, the CSR's subject alternative names are used.
-    type: list
-    elements: str
   path_length:
     description: The C(pathLenConstraint) of a CA certificate (CA profiles only).
     type: int
@@ -200,6 +199,11 @@ from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder 
 )
 from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import ProfileError
 from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils.issuance_policy import (
+    PolicyError,
+    check_request,
+    issuance_policy_argument_spec,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import open_token, pkcs11_argument_spec
 from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
     RenewBeforeError,
@@ -237,15 +241,19 @@ class Request:
             + load_certificates(params["ca_chain"], "ca_chain"))
         self.ca_certificate = self.chain[0] if self.chain else None
         self.csr = None if self.self_signed else load_csr(params["csr"])
+        self.validity_days = params["validity_days"] or DEFAULT_VALIDITY_DAYS.get(self.profile, 365)
+        if self.csr is not None:
+            check_request(self.csr, self.profile, self.validity_days, params)
         if params["subject"]:
             self.subject = parse_subject(params["subject"])
+        elif params["common_name"] is not None:
+            self.subject = parse_subject({"CN": params["common_name"]})
         else:
             self.subject = self.csr.subject
         if params["subject_alt_names"] is not None:
             self.subject_alt_names = [parse_general_name(name) for name in params["subject_alt_names"]]
         else:
             self.subject_alt_names = subject_alt_names_of(self.csr) if self.csr else []
-        self.validity_days = params["validity_days"] or DEFAULT_VALIDITY_DAYS.get(self.profile, 365)
 
     def reason_to_issue(self, public_key):
         if self.params["force"]:
@@ -310,6 +318,7 @@ def run(module):
 
 def main():
     argument_spec = pkcs11_argument_spec()
+    argument_spec.update(issuance_policy_argument_spec())
     argument_spec.update(
         profile=dict(type="str", default="server",
                      choices=["server", "client", "server_client", "code_signing", "subordinate_ca", "root_ca"]),
@@ -317,7 +326,6 @@ def main():
         ca_certificate=dict(type="str"),
         ca_chain=dict(type="str"),
         subject=dict(type="dict"),
-        subject_alt_names=dict(type="list", elements="str"),
         path_length=dict(type="int"),
         validity_days=dict(type="int"),
         validity_clamp=dict(type="bool", default=True),
@@ -347,7 +355,7 @@ def main():
         module.fail_json(msg="validity_days must be at least 1, got %d" % module.params["validity_days"])
     try:
         result = run(module)
-    except (InputError, ProfileError, RenewBeforeError, IssuanceError, SignerError) as error:
+    except (InputError, PolicyError, ProfileError, RenewBeforeError, IssuanceError, SignerError) as error:
         module.fail_json(msg=str(error))
     module.exit_json(**result)
 

@@ -103,3 +103,32 @@ def test_unsupported_ca_key_algorithm_is_named():
     from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError
     with pytest.raises(SignerError, match="unsupported CA key algorithm: Ed25519PublicKey"):
         SoftwareSigner(ed25519.Ed25519PrivateKey.generate())
+
+
+def test_leaf_aki_is_the_issuers_ski_even_when_computed_another_way(tmp_path):
+    """A CA whose SKI is RFC 7093 method 1 (SHA-256 of the key, leftmost 160 bits): the AKI
+    of what it issues must copy that SKI, or `openssl verify` finds no issuer."""
+    import hashlib
+    import subprocess
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    key_bits = ca_key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    rfc7093_ski = hashlib.sha256(key_bits).digest()[:20]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_certificate = (x509.CertificateBuilder().subject_name(name("RFC 7093 CA")).issuer_name(name("RFC 7093 CA"))
+                      .public_key(ca_key.public_key()).serial_number(1)
+                      .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+                      .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                      .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+                      .add_extension(x509.SubjectKeyIdentifier(rfc7093_ski), critical=False)
+                      .sign(ca_key, hashes.SHA256()))
+    leaf, _clamped = build_certificate(SoftwareSigner(ca_key), "server", name("leaf"), subject_key(), ca_certificate,
+                                       [x509.DNSName("leaf.example.internal")], validity_days=7)
+    aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == rfc7093_ski
+    (tmp_path / "ca.pem").write_bytes(ca_certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "leaf.pem")],
+                            capture_output=True, text=True, check=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

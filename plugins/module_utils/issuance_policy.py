@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The issuer never trusts the host that sent a CSR: what a certificate may say comes from
+the declaration and the issuer's policy. Both issuing modules call check_request before
+any signature or API call; the options are those of the issuance_policy doc fragment."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+try:
+    from cryptography.x509.oid import NameOID
+except ImportError:
+    pass  # the modules report the missing library with missing_required_lib
+
+from ansible_collections.certfleet.pki.plugins.module_utils.names import name_matches
+from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+    format_general_name,
+    parse_general_name,
+    subject_alt_names_of,
+)
+
+
+class PolicyError(Exception):
+    pass
+
+
+def issuance_policy_argument_spec():
+    """The options of the issuance_policy doc fragment."""
+    return dict(
+        common_name=dict(type="str"),
+        subject_alt_names=dict(type="list", elements="str"),
+        allowed_names=dict(type="list", elements="str"),
+        allowed_profiles=dict(type="list", elements="str"),
+        max_validity_days=dict(type="int"),
+        requester=dict(type="str"),
+    )
+
+
+def _common_names(subject):
+    return [attribute.value for attribute in subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+
+
+def _by_comparison_key(general_names):
+    """{case-folded name: name as written}: DNS names compare without regard to case."""
+    return dict((format_general_name(name).lower(), format_general_name(name)) for name in general_names)
+
+
+def check_csr_names(csr, common_name, subject_alt_names):
+    """The CSR must ask for exactly the declared names: a host cannot add one."""
+    if common_name is not None and _common_names(csr.subject) != [common_name]:
+        raise PolicyError("the CSR asks for common name %s, the declaration says %r"
+                          % (", ".join(repr(cn) for cn in _common_names(csr.subject)) or "(none)", common_name))
+    if subject_alt_names is None:
+        return
+    asked = _by_comparison_key(subject_alt_names_of(csr))
+    declared = _by_comparison_key(parse_general_name(name) for name in subject_alt_names)
+    extra = sorted(asked[key] for key in asked if key not in declared)
+    if extra:
+        raise PolicyError("the CSR asks for %s, which the declaration does not name" % ", ".join(extra))
+    missing = sorted(declared[key] for key in declared if key not in asked)
+    if missing:
+        raise PolicyError("the CSR lacks the declared %s" % ", ".join(missing))
+
+
+def check_allowed(names, profile, validity_days, params):
+    """Issuer policy: every name matches an allowed pattern, the profile and lifetime are allowed."""
+    patterns = params.get("allowed_names")
+    if patterns is not None:
+        for name in names:
+            if not any(name_matches(name, pattern) for pattern in patterns):
+                raise PolicyError("%s is not allowed by the issuer (allowed_names: %s)" % (name, ", ".join(patterns)))
+    allowed_profiles = params.get("allowed_profiles")
+    if allowed_profiles is not None and profile not in allowed_profiles:
+        raise PolicyError("profile %s is not allowed by the issuer (allowed_profiles: %s)"
+                          % (profile, ", ".join(allowed_profiles)))
+    maximum = params.get("max_validity_days")
+    if maximum is not None and validity_days is not None and validity_days > maximum:
+        raise PolicyError("a %d-day certificate exceeds the issuer's max_validity_days of %d" % (validity_days, maximum))
+
+
+def check_request(csr, profile, validity_days, params):
+    """Refuse, before anything is signed or bought, a request the declaration or the issuer
+    policy does not allow. The message starts with O(requester) when given."""
+    try:
+        check_csr_names(csr, params.get("common_name"), params.get("subject_alt_names"))
+        general_names = (parse_general_name(n) for n in params["subject_alt_names"]) \
+            if params.get("subject_alt_names") is not None else subject_alt_names_of(csr)
+        names = ["DNS:" + cn for cn in ([params["common_name"]] if params.get("common_name") is not None
+                                        else _common_names(csr.subject))]
+        names += [format_general_name(name) for name in general_names]
+        check_allowed(names, profile, validity_days, params)
+    except PolicyError as error:
+        prefix = "%s: " % params["requester"] if params.get("requester") else ""
+        raise PolicyError("%s%s; nothing was signed" % (prefix, error))
