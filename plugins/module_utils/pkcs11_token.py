@@ -14,9 +14,15 @@ from ansible.module_utils.basic import env_fallback
 
 try:
     import pkcs11
-    from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+    from pkcs11 import Attribute, KeyType, Mechanism, MechanismFlag, ObjectClass
     from pkcs11 import exceptions as p11_errors
     from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_named_curve_parameters
+
+    # What a CA key may do: sign (private half) and verify (public half), nothing else.
+    CA_PRIVATE_KEY_USAGE = {Attribute.SIGN: True, Attribute.DECRYPT: False, Attribute.UNWRAP: False,
+                            Attribute.DERIVE: False, Attribute.SIGN_RECOVER: False}
+    CA_PUBLIC_KEY_USAGE = {Attribute.VERIFY: True, Attribute.ENCRYPT: False, Attribute.WRAP: False,
+                           Attribute.DERIVE: False, Attribute.VERIFY_RECOVER: False}
 except ImportError:
     pass  # the modules report the missing library with require_libraries
 
@@ -102,10 +108,14 @@ class Pkcs11Token:
         return private, public
 
     def generate_key_pair(self, label, key_type, curve=None, size=None):
-        """Generate a key pair on the token: private half sensitive and never extractable."""
+        """Generate a key pair on the token: private half sensitive and never extractable,
+        and both halves allowed only what a CA key does (sign / verify). The library's
+        defaults would also let them decrypt, unwrap or derive."""
         key_id = os.urandom(16)
-        private_template = {Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False, Attribute.SIGN: True}
-        common = dict(store=True, label=label, id=key_id, private_template=private_template)
+        private_template = dict(CA_PRIVATE_KEY_USAGE)
+        private_template.update({Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False})
+        common = dict(store=True, label=label, id=key_id, capabilities=MechanismFlag.SIGN | MechanismFlag.VERIFY,
+                      private_template=private_template, public_template=dict(CA_PUBLIC_KEY_USAGE))
         if key_type == "ec":
             parameters = self._session.create_domain_parameters(
                 KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters(curve)}, local=True)
@@ -125,6 +135,21 @@ class Pkcs11Token:
         if pair is None:
             raise SignerError("no private key labelled %r on token %r" % (label, self.token_label))
         return Pkcs11Signer(*pair)
+
+
+def excess_usages(private_object, public_object):
+    """Usage attributes set on a key pair beyond what a CA key needs, e.g. ['private:decrypt']."""
+    found = []
+    for half, key_object, usages in (("private", private_object, CA_PRIVATE_KEY_USAGE),
+                                     ("public", public_object, CA_PUBLIC_KEY_USAGE)):
+        for attribute, wanted in usages.items():
+            try:
+                present = bool(key_object[attribute])
+            except (p11_errors.AttributeTypeInvalid, p11_errors.AttributeSensitive):
+                continue  # a token that does not keep this attribute does not grant it
+            if present and not wanted:
+                found.append("%s:%s" % (half, attribute.name.lower()))
+    return found
 
 
 def public_key_of(public_object):

@@ -14,7 +14,11 @@ description:
   - Ensures a key pair with a given label exists on a PKCS#11 token, generating it on the
     token when it is missing. The private key is created sensitive and not extractable,
     so it never leaves the HSM.
+  - The key pair may only sign (private half) and verify (public half): no decrypt, unwrap,
+    derive, encrypt or wrap, which PKCS#11 libraries grant by default.
   - An existing key of another type, curve or size is an error; it is never replaced silently.
+    An existing key that allows more than sign/verify is kept, reported in
+    RV(excess_usages) and warned about.
   - Works with any PKCS#11 library (SoftHSM2, AWS CloudHSM, YubiHSM, Luna...).
 extends_documentation_fragment:
   - certfleet.pki.pkcs11
@@ -88,6 +92,14 @@ key:
   returned: state is present
   type: str
   sample: EC secp384r1
+excess_usages:
+  description:
+    - Usages the key pair allows beyond sign (private half) and verify (public half), as
+      C(half:usage). Empty for every key this module creates.
+  returned: state is present
+  type: list
+  elements: str
+  sample: [private:decrypt, public:encrypt]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -96,6 +108,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import 
 from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import (
     EC_CURVES,
     RSA_SIZES,
+    excess_usages,
     key_id_of,
     key_matches,
     open_token,
@@ -114,7 +127,8 @@ def wanted_description(params):
 
 def describe(private, public):
     public_key = public_key_of(public)
-    return dict(public_key=public_key_pem(public_key), key_id=key_id_of(private), key=key_description(public_key))
+    return dict(public_key=public_key_pem(public_key), key_id=key_id_of(private), key=key_description(public_key),
+                excess_usages=excess_usages(private, public))
 
 
 def ensure_present(module, token):
@@ -127,9 +141,14 @@ def ensure_present(module, token):
                                  "(choose another key_label, or remove it with state=absent)"
                                  % (params["key_label"], params["token_label"], key_description(public_key),
                                     wanted_description(params)))
-        return dict(changed=False, **describe(*pair))
+        result = dict(changed=False, **describe(*pair))
+        if result["excess_usages"]:
+            module.warn("key %r on token %r allows more than a CA key needs (%s); create a new key with this "
+                        "module and move the CA to it" % (params["key_label"], params["token_label"],
+                                                          ", ".join(result["excess_usages"])))
+        return result
     if module.check_mode:
-        return dict(changed=True, public_key=None, key_id=None, key=wanted_description(params))
+        return dict(changed=True, public_key=None, key_id=None, key=wanted_description(params), excess_usages=[])
     pair = token.generate_key_pair(params["key_label"], params["key_type"], params["curve"], params["size"])
     return dict(changed=True, **describe(*pair))
 

@@ -281,3 +281,25 @@ def test_expired_ca_certificate_is_refused(softhsm, module_runner, root):
     ca = x509.load_pem_x509_certificate(root["certificate"].encode())
     with pytest.raises(certificate_builder.IssuanceError, match="the CA certificate expired"):
         certificate_builder.validity_window(30, ca, True, now=ca.not_valid_after_utc + datetime.timedelta(days=1))
+
+
+@pytest.mark.parametrize("key_type, size_args", [("ec", {"curve": "secp256r1"}), ("rsa", {"size": 2048})])
+def test_a_new_ca_key_may_only_sign_and_verify(softhsm, module_runner, key_type, size_args):
+    label = "usage-%s" % key_type
+    created = module_runner(pkcs11_key, softhsm.args(label, key_type=key_type, **size_args))
+    assert created["changed"] and created["excess_usages"] == [], created
+    listing = subprocess.run(["pkcs11-tool", "--module", softhsm.module, "--token-label", softhsm.label,
+                              "--login", "--pin", softhsm.pin, "--list-objects", "--label", label],
+                             capture_output=True, text=True, check=True, env=dict(os.environ)).stdout
+    usages = sorted(set(line.split(":", 1)[1].strip() for line in listing.splitlines() if line.strip().startswith("Usage:")))
+    assert usages == ["sign", "verify"], listing
+
+
+def test_an_existing_key_with_more_usages_is_reported(softhsm, module_runner):
+    token = pkcs11.lib(softhsm.module).get_token(token_label=softhsm.label)
+    with token.open(user_pin=softhsm.pin, rw=True) as session:
+        session.generate_keypair(pkcs11.KeyType.RSA, 2048, label="legacy-rsa", store=True)  # library defaults
+    result = module_runner(pkcs11_key, softhsm.args("legacy-rsa", key_type="rsa", size=2048))
+    assert result["changed"] is False
+    assert "private:decrypt" in result["excess_usages"] and "public:encrypt" in result["excess_usages"]
+    assert "allows more than a CA key needs" in str(result.get("warnings")), result
