@@ -76,10 +76,13 @@ def subject_alt_name(value, field):
     kind = kind.strip().upper()
     if not separator or not rest:
         _refuse(field, value, "must look like DNS:name, IP:address, URI:uri or email:address")
-    if kind == "DNS":
-        return "DNS:" + dns_name(rest, field, wildcard=True)
-    if kind in ("IP", "IP ADDRESS"):
-        return "IP:" + str(ip_address(rest, field))
+    try:
+        if kind == "DNS":
+            return "DNS:" + dns_name(rest, field, wildcard=True)
+        if kind in ("IP", "IP ADDRESS"):
+            return "IP:" + str(ip_address(rest, field))
+    except DeclarationError as error:
+        _refuse(field, value, str(error).split("%r " % (rest,), 1)[-1])
     if kind in ("URI", "EMAIL"):
         if re.search(r"[\s\x00-\x1f\x7f]", rest):
             _refuse(field, value, "contains white space or control characters")

@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The certificate role's plan: certfleet_issuers and certfleet_certificates checked and
+completed with their defaults in one place, on the controller, before anything runs on a
+host. Every value that reaches a path, a CSR or a CA is validated here, and every error
+names the certificate (or issuer), the field and the value."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.six import string_types
+
+from ansible_collections.certfleet.pki.plugins.module_utils.issuance_policy import PolicyError, check_allowed
+from ansible_collections.certfleet.pki.plugins.module_utils.names import (
+    DeclarationError,
+    account_name,
+    dns_name,
+    safe_name,
+    subject_alt_name,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.renewal import RenewBeforeError, parse_renew_before
+
+# The defaults of a certificate declaration: the one table the role and the status check share.
+DEFAULT_KEY = {"ec": {"type": "ec", "curve": "secp256r1"}, "rsa": {"type": "rsa", "size": 3072}}
+EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+RSA_SIZES = (2048, 3072, 4096)
+DEFAULT_RENEW_BEFORE = "33%"
+DEFAULT_VALIDITY_DAYS = 90
+FORMATS = ("pem", "pkcs12")
+PROFILES = ("server", "client", "server_client")
+
+CERTIFICATE_KEYS = {"name", "issuer", "common_name", "subject_alt_names", "key", "key_reuse", "renew_before",
+                    "validity_days", "owner", "group", "formats", "pkcs12_passphrase", "consumers", "profile"}
+POLICY_KEYS = {"allowed_names", "allowed_profiles", "max_validity_days"}
+# Per provider: (required options, optional options) besides provider, environment and the policy.
+PROVIDERS = {
+    "pkcs11": ({"pkcs11_module", "token_label", "key_label", "ca_certificate"}, {"pin", "ca_chain", "profile"}),
+    "acmpca": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "template", "ca_certificate"}),
+}
+# Issuer option -> option of the provider's issuing module.
+MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
+_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+$")
+
+
+def _fail(what, field, problem):
+    raise AnsibleFilterError("%s: %s %s" % (what, field, problem))
+
+
+def check_issuer(name, issuer):
+    """The issuer's options, checked; the PIN and environment are not copied (secrets stay in
+    the inventory variable, never in a fact that -v would print)."""
+    what = "issuer %r" % (name,)
+    safe_name_or_fail(name, what, "name")
+    if not isinstance(issuer, dict):
+        _fail(what, "definition", "must be a dict with provider and that provider's options")
+    provider = issuer.get("provider")
+    if provider not in PROVIDERS:
+        _fail(what, "provider", "%r is not known (known: %s)" % (provider, ", ".join(sorted(PROVIDERS))))
+    required, optional = PROVIDERS[provider]
+    missing = sorted(option for option in required if not issuer.get(option))
+    if missing:
+        _fail(what, "options", "%s required by provider %s %s missing" % (", ".join(missing), provider,
+                                                                          "is" if len(missing) == 1 else "are"))
+    unknown = sorted(set(issuer) - required - optional - POLICY_KEYS - {"provider", "environment"})
+    if unknown:
+        _fail(what, "options", "%s unknown for provider %s (known: %s)"
+              % (", ".join(unknown), provider, ", ".join(sorted(required | optional | POLICY_KEYS | {"environment"}))))
+    if provider == "acmpca" and not _ARN.match(str(issuer["certificate_authority_arn"])):
+        _fail(what, "certificate_authority_arn", "%r is not an ACM Private CA ARN" % (issuer["certificate_authority_arn"],))
+    options = dict((MODULE_OPTION.get(key, key), issuer[key]) for key in (required | optional | POLICY_KEYS)
+                   if key in issuer and key != "pin" and issuer[key] not in (None, ""))
+    options.pop("profile" if provider == "pkcs11" else "", None)  # pkcs11's profile is per certificate
+    return provider, options
+
+
+def safe_name_or_fail(value, what, field):
+    try:
+        return safe_name(value, field)
+    except DeclarationError as error:
+        raise AnsibleFilterError("%s: %s" % (what, error))
+
+
+def _key(declared, what):
+    key = declared.get("key") or {}
+    if not isinstance(key, dict) or key.get("type", "ec") not in DEFAULT_KEY:
+        _fail(what, "key", "%r must be {type: ec, curve: ...} or {type: rsa, size: ...}" % (key,))
+    planned = dict(DEFAULT_KEY[key.get("type", "ec")], **key)
+    if planned["type"] == "ec" and planned["curve"] not in EC_CURVES:
+        _fail(what, "key.curve", "%r is not one of %s" % (planned["curve"], ", ".join(EC_CURVES)))
+    if planned["type"] == "rsa":
+        try:
+            planned["size"] = int(planned["size"])
+        except (TypeError, ValueError):
+            planned["size"] = None
+        if planned["size"] not in RSA_SIZES:
+            _fail(what, "key.size", "%r is not one of %s" % (key.get("size"), ", ".join(map(str, RSA_SIZES))))
+    unknown = sorted(set(planned) - {"type", "curve" if planned["type"] == "ec" else "size"})
+    if unknown:
+        _fail(what, "key", "has %s, which a %s key does not take" % (", ".join(unknown), planned["type"]))
+    return planned
+
+
+def _renewal(declared, what, validity_days, jitter):
+    """renew_before, refused when it would make every run renew: a window as long as the
+    lifetime (with the fleet's jitter on top) leaves no moment when the certificate is not due."""
+    renew_before = str(declared.get("renew_before", DEFAULT_RENEW_BEFORE))
+    try:
+        unit, amount = parse_renew_before(renew_before)
+    except RenewBeforeError as error:
+        _fail(what, "renew_before", str(error).replace("renew_before ", "", 1))
+    share = amount / 100.0 if unit == "percent" else amount / float(validity_days)
+    if share * (1 + jitter) >= 1:
+        _fail(what, "renew_before", "%r with renewal jitter %s reaches back to the start of a %d-day certificate: "
+              "it would be renewed on every run; shorten renew_before or lengthen validity_days"
+              % (renew_before, jitter, validity_days))
+    return renew_before
+
+
+def _names(declared, what):
+    try:
+        common_name = dns_name(declared.get("common_name"), "common_name", wildcard=True)
+        sans = declared.get("subject_alt_names") or []
+        if isinstance(sans, string_types) or not isinstance(sans, list):
+            _fail(what, "subject_alt_names", "must be a list such as [DNS:www.example.internal], not %r" % (sans,))
+        normalised = [subject_alt_name(san, "subject_alt_names entry") for san in sans]
+    except DeclarationError as error:
+        raise AnsibleFilterError("%s: %s" % (what, error))
+    # The common name is always a SAN too: clients ignore the common name.
+    ordered = ["DNS:" + common_name]
+    ordered += [san for san in normalised if san.lower() not in [o.lower() for o in ordered]]
+    return declared["common_name"], ordered
+
+
+def _int(declared, field, default, what, minimum=1):
+    value = declared.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, (int, string_types)) or not str(value).isdigit() \
+            or int(value) < minimum:
+        _fail(what, field, "%r must be a whole number of at least %d" % (value, minimum))
+    return int(value)
+
+
+def plan_certificate(declared, issuers, host, force_renew, revoking, jitter):
+    if not isinstance(declared, dict):
+        raise AnsibleFilterError("certfleet_certificates: each entry must be a dict, got %r" % (declared,))
+    name = safe_name_or_fail(declared.get("name"), "certificate %r" % (declared.get("name"),), "name")
+    what = "certificate %r" % name
+    unknown = sorted(set(declared) - CERTIFICATE_KEYS)
+    if unknown:
+        _fail(what, "fields", "%s unknown (known: %s)" % (", ".join(unknown), ", ".join(sorted(CERTIFICATE_KEYS))))
+    issuer_name = declared.get("issuer")
+    if issuer_name not in issuers:
+        _fail(what, "issuer", "%r is not defined in certfleet_issuers (defined: %s)"
+              % (issuer_name, ", ".join(sorted(issuers)) or "none"))
+    provider, issuer_options = check_issuer(issuer_name, issuers[issuer_name])
+    common_name, sans = _names(declared, what)
+    validity_days = _int(declared, "validity_days", DEFAULT_VALIDITY_DAYS, what)
+    profile = declared.get("profile") or issuers[issuer_name].get("profile") or "server"
+    if profile not in PROFILES:
+        _fail(what, "profile", "%r is not one of %s" % (profile, ", ".join(PROFILES)))
+    if provider == "acmpca" and "profile" in declared:
+        _fail(what, "profile", "is set by the ACM PCA issuer's template, not per certificate")
+    try:
+        check_allowed(sans, profile if provider == "pkcs11" else None, validity_days,
+                      dict(issuer_options, allowed_profiles=issuer_options.get("allowed_profiles")
+                           if provider == "pkcs11" else None))
+    except PolicyError as error:
+        _fail(what, "for host %s:" % host, "%s; nothing was signed" % error)
+    formats = declared.get("formats") or ["pem"]
+    if not isinstance(formats, list) or not set(formats) <= set(FORMATS):
+        _fail(what, "formats", "%r must be a list of %s" % (formats, ", ".join(FORMATS)))
+    if "pkcs12" in formats and not declared.get("pkcs12_passphrase"):
+        _fail(what, "pkcs12_passphrase", "is required by the pkcs12 format")
+    consumers = declared.get("consumers") or []
+    owner, group = declared.get("owner"), declared.get("group")
+    try:
+        for consumer in consumers:
+            safe_name(consumer, "consumers entry")
+        owner = account_name(owner, "owner") if owner else None
+        group = account_name(group, "group") if group else None
+    except DeclarationError as error:
+        raise AnsibleFilterError("%s: %s" % (what, error))
+    key = _key(declared, what)
+    renew_before = _renewal(declared, what, validity_days, jitter)
+    issue = dict(issuer_options, common_name=common_name, subject_alt_names=sans, validity_days=validity_days,
+                 requester="%s/%s" % (host, name))
+    if provider == "pkcs11":
+        issue["profile"] = profile
+    return {
+        "name": name, "issuer": issuer_name, "provider": provider, "common_name": common_name,
+        "subject_alt_names": sans, "key": key, "profile": profile,
+        # A revocation replaces a key that may be compromised: never reuse it.
+        "key_reuse": bool(declared.get("key_reuse", False)) and name not in revoking,
+        "validity_days": validity_days, "owner": owner, "group": group, "consumers": consumers, "formats": formats,
+        "issue": issue,
+        "status": {"name": name, "common_name": common_name, "subject_alt_names": sans, "key": key,
+                   "renew_before": renew_before, "ca_certificate": issuer_options.get("ca_certificate"),
+                   "force": name in force_renew},
+    }
+
+
+def _name_list(value):
+    """A list of names, or one comma/space separated string (AWX surveys, SSM parameters)."""
+    if value is None:
+        return []
+    if isinstance(value, string_types):
+        return re.findall(r"[^,\s]+", value)
+    return list(value)
+
+
+def certificate_plan(certificates, issuers, host, force_renew=None, revoking=None, jitter=0.2):
+    """Every declared certificate of ``host``, checked and completed (see the role's argument spec)."""
+    if not isinstance(certificates, list):
+        raise AnsibleFilterError("certfleet_certificates must be a list, got %r" % (certificates,))
+    if not isinstance(issuers, dict):
+        raise AnsibleFilterError("certfleet_issuers must be a dict of issuer name -> options, got %r" % (issuers,))
+    try:
+        jitter = float(jitter)
+    except (TypeError, ValueError):
+        jitter = -1
+    if not 0 <= jitter < 1:
+        raise AnsibleFilterError("certfleet_renewal_jitter %r must be at least 0 and below 1 (a share of the "
+                                 "renewal window)" % (jitter,))
+    planned = [plan_certificate(declared, issuers, host, _name_list(force_renew), _name_list(revoking), jitter)
+               for declared in certificates]
+    names = [entry["name"] for entry in planned]
+    repeated = sorted(set(name for name in names if names.count(name) > 1))
+    if repeated:
+        raise AnsibleFilterError("certfleet_certificates: names must be unique on a host; repeated: %s"
+                                 % ", ".join(repeated))
+    return planned
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"certificate_plan": certificate_plan, "name_list": _name_list}

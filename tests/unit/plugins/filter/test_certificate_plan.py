@@ -1,0 +1,113 @@
+"""The certificate plan: declarations refused before any host work, with the certificate (or
+issuer), the field and the value in the message; defaults filled from one table."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.certfleet.pki.plugins.filter.certificate_plan import certificate_plan
+
+ARN = "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/11111111-2222-3333-4444-555555555555"
+ISSUERS = {
+    "hsm": {"provider": "pkcs11", "pkcs11_module": "/usr/lib/softhsm/libsofthsm2.so", "token_label": "pki",
+            "key_label": "ca", "ca_certificate": "PEM", "pin": "secret-pin"},
+    "pca": {"provider": "acmpca", "certificate_authority_arn": ARN, "template": "EndEntityServerAuthCertificate"},
+}
+
+
+def plan(certificates, issuers=None, **kwargs):
+    return certificate_plan(certificates, ISSUERS if issuers is None else issuers, "web-1", **kwargs)
+
+
+def cert(**fields):
+    return dict({"name": "web", "issuer": "hsm", "common_name": "web-1.example.internal"}, **fields)
+
+
+def test_defaults_come_from_one_table_and_the_common_name_is_a_san():
+    (entry,) = plan([cert(subject_alt_names=["DNS:www.example.internal", "IP:10.0.0.5"])])
+    assert entry["key"] == {"type": "ec", "curve": "secp256r1"}
+    assert entry["subject_alt_names"] == ["DNS:web-1.example.internal", "DNS:www.example.internal", "IP:10.0.0.5"]
+    assert entry["status"]["renew_before"] == "33%" and entry["validity_days"] == 90
+    assert entry["issue"]["requester"] == "web-1/web" and entry["issue"]["profile"] == "server"
+    assert entry["issue"]["common_name"] == "web-1.example.internal"
+
+
+def test_the_pin_never_enters_the_plan():
+    (entry,) = plan([cert()])
+    assert "secret-pin" not in str(entry)
+
+
+def test_an_rsa_key_without_size_is_generated_and_checked_at_one_size():
+    (entry,) = plan([cert(key={"type": "rsa"})])
+    assert entry["key"] == {"type": "rsa", "size": 3072}
+    assert entry["status"]["key"] == entry["key"]
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"name": "../../tmp/x"}, "certificate '../../tmp/x': name '../../tmp/x' must be"),
+    ({"name": "a b"}, "name 'a b' must be"),
+    ({"name": "a\nb"}, "name 'a\\nb' must be"),
+    ({"name": ".hidden"}, "name '.hidden' must be"),
+    ({"common_name": ""}, "certificate 'web': common_name '' is not a DNS name"),
+    ({"common_name": "y; location /leak/ {"}, "common_name 'y; location /leak/ {' is not a DNS name"),
+    ({"subject_alt_names": ["DNS:"]}, "subject_alt_names entry 'DNS:' must look like"),
+    ({"subject_alt_names": ["IP:300.1.1.1"]}, "'IP:300.1.1.1' is not an IP address"),
+    ({"subject_alt_names": "DNS:a.example"}, "subject_alt_names must be a list"),
+    ({"issuer": "nope"}, "certificate 'web': issuer 'nope' is not defined in certfleet_issuers (defined: hsm, pca)"),
+    ({"group": "www-data;rm"}, "group 'www-data;rm' is not a user or group name"),
+    ({"consumers": ["../nginx"]}, "consumers entry '../nginx' must be"),
+    ({"key": {"type": "rsa", "size": 1024}}, "key.size 1024 is not one of 2048, 3072, 4096"),
+    ({"key": {"type": "dsa"}}, "key {'type': 'dsa'} must be"),
+    ({"validity_days": 0}, "validity_days 0 must be a whole number of at least 1"),
+    ({"renew_before": "30d", "validity_days": 7}, "renew_before '30d' with renewal jitter 0.2 reaches back"),
+    ({"renew_before": "90%"}, "renew_before '90%' with renewal jitter 0.2 reaches back"),
+    ({"renew_before": "soon"}, "renew_before 'soon' must be a number of days"),
+    ({"formats": ["pkcs12"]}, "pkcs12_passphrase is required by the pkcs12 format"),
+    ({"colour": "blue"}, "fields colour unknown"),
+])
+def test_bad_certificate_declarations_are_refused_naming_field_and_value(fields, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        plan([cert(**fields)])
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("issuer, message", [
+    ({"provider": "vault"}, "issuer 'hsm': provider 'vault' is not known (known: acmpca, pkcs11)"),
+    ({"provider": "pkcs11", "token_label": "pki", "key_label": "ca", "ca_certificate": "PEM"},
+     "issuer 'hsm': options pkcs11_module required by provider pkcs11 is missing"),
+    ({"provider": "acmpca", "certificate_authority_arn": "arn:aws:acm-pca:x"}, "certificate_authority_arn 'arn:aws:acm-pca:x' is not"),
+    (dict(ISSUERS["hsm"], token="pki"), "options token unknown for provider pkcs11"),
+])
+def test_bad_issuers_are_refused_naming_the_issuer_and_option(issuer, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        plan([cert()], issuers={"hsm": issuer})
+    assert message in str(error.value)
+
+
+def test_issuer_policy_refuses_before_any_host_work():
+    issuers = {"hsm": dict(ISSUERS["hsm"], allowed_names=["*.web.corp.internal"], max_validity_days=30)}
+    with pytest.raises(AnsibleFilterError) as error:
+        plan([cert(validity_days=30)], issuers=issuers)
+    assert "certificate 'web': for host web-1: DNS:web-1.example.internal is not allowed by the issuer" in str(error.value)
+    with pytest.raises(AnsibleFilterError, match="exceeds the issuer's max_validity_days of 30"):
+        plan([cert(common_name="a.web.corp.internal")], issuers=issuers)
+    (entry,) = plan([cert(common_name="a.web.corp.internal", validity_days=30)], issuers=issuers)
+    assert entry["issue"]["allowed_names"] == ["*.web.corp.internal"] and entry["issue"]["max_validity_days"] == 30
+
+
+def test_a_revoked_certificate_never_reuses_its_key():
+    (kept,) = plan([cert(key_reuse=True)])
+    (revoked,) = plan([cert(key_reuse=True)], revoking="web,api")
+    assert kept["key_reuse"] is True and revoked["key_reuse"] is False
+
+
+def test_acmpca_options_map_to_the_module_and_jitter_is_bounded():
+    (entry,) = plan([cert(issuer="pca")], force_renew="web")
+    assert entry["issue"]["template_arn"] == "EndEntityServerAuthCertificate" and "profile" not in entry["issue"]
+    assert entry["status"]["force"] is True
+    with pytest.raises(AnsibleFilterError, match="certfleet_renewal_jitter 5.0 must be at least 0 and below 1"):
+        plan([cert()], jitter=5)
+
+
+def test_names_are_unique():
+    with pytest.raises(AnsibleFilterError, match="repeated: web"):
+        plan([cert(), cert()])
