@@ -10,6 +10,14 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
+from ansible_collections.certfleet.pki.plugins.module_utils.names import (
+    DeclarationError,
+    config_path,
+    dns_name,
+    ip_address,
+    safe_name,
+)
+
 SITE_KEYS = {"name", "certificate", "server_names", "listen_address", "port", "probe_address",
              "redirect_http", "hsts", "client_auth", "directives"}
 CLIENT_AUTH_KEYS = {"verify", "ca_file", "depth", "crl"}
@@ -19,6 +27,23 @@ CLIENT_VERIFY = ("required", "optional")
 def _fail(index, site, problem):
     name = site.get("name") if isinstance(site, dict) else None
     raise AnsibleFilterError("TLS site %s: %s" % (repr(name) if name else "#%d" % (index + 1), problem))
+
+
+def _checked(index, site, check, value, field):
+    """``check(value, field)``, or the site's error naming the field and the value."""
+    try:
+        return check(value, field)
+    except DeclarationError as error:
+        _fail(index, site, str(error))
+
+
+def _listen_forms(address, port):
+    """How nginx and Apache spell a listen address and port: IPv6 in brackets."""
+    if not address:
+        return {"nginx": str(port), "apache_listen": str(port), "apache_vhost": "*:%d" % port}
+    host = "[%s]" % address if address.version == 6 else str(address)
+    return {"nginx": "%s:%d" % (host, port), "apache_listen": "%s:%d" % (host, port),
+            "apache_vhost": "%s:%d" % (host, port)}
 
 
 def _client_auth(index, site):
@@ -35,8 +60,12 @@ def _client_auth(index, site):
         _fail(index, site, "client_auth.verify must be required or optional, not %r" % (verify,))
     if not client_auth.get("ca_file"):
         _fail(index, site, "client_auth needs ca_file, the CAs whose client certificates are accepted")
-    return {"verify": verify, "ca_file": client_auth["ca_file"], "depth": int(client_auth.get("depth", 2)),
-            "crl": client_auth.get("crl")}
+    ca_file = _checked(index, site, config_path, client_auth["ca_file"], "client_auth.ca_file")
+    crl = _checked(index, site, config_path, client_auth["crl"], "client_auth.crl") if client_auth.get("crl") else None
+    depth = client_auth.get("depth", 2)
+    if isinstance(depth, bool) or not str(depth).isdigit() or not 0 < int(depth) < 100:
+        _fail(index, site, "client_auth.depth %r must be a whole number from 1 to 99" % (depth,))
+    return {"verify": verify, "ca_file": ca_file, "depth": int(depth), "crl": crl}
 
 
 def _site(index, site, default_server_name, certificates_dir, trust_anchor):
@@ -48,30 +77,43 @@ def _site(index, site, default_server_name, certificates_dir, trust_anchor):
     for required in ("name", "certificate"):
         if not isinstance(site.get(required), string_types) or not site[required]:
             _fail(index, site, "%s is required" % required)
+        _checked(index, site, safe_name, site[required], required)
     server_names = site.get("server_names") or [default_server_name]
     if isinstance(server_names, string_types):
         server_names = [server_names]
-    port = int(site.get("port", 443))
-    if not 0 < port < 65536:
-        _fail(index, site, "port %d is out of range" % port)
-    listen_address = site.get("listen_address") or ""
+    server_names = [_checked(index, site, lambda value, field: dns_name(value, field, wildcard=True), name,
+                             "server_names entry") for name in server_names]
+    port = site.get("port", 443)
+    if isinstance(port, bool) or not str(port).isdigit() or not 0 < int(port) < 65536:
+        _fail(index, site, "port %r must be a whole number from 1 to 65535" % (port,))
+    port = int(port)
+    address = _checked(index, site, ip_address, site["listen_address"], "listen_address") \
+        if site.get("listen_address") else None
+    listen_address = str(address) if address else ""
+    probe_address = str(_checked(index, site, ip_address, site["probe_address"], "probe_address")) \
+        if site.get("probe_address") else ""
+    directives = site.get("directives")
+    if directives is not None and (not isinstance(directives, list)
+                                   or not all(isinstance(d, string_types) and "\n" not in d for d in directives)):
+        _fail(index, site, "directives must be a list of one-line strings")
     certificate_dir = "%s/%s" % (certificates_dir.rstrip("/"), site["certificate"])
     return {
         "name": site["name"],
         "certificate": site["certificate"],
         "server_names": list(server_names),
         "listen_address": listen_address,
+        "listen": _listen_forms(address, port),
         "port": port,
         "redirect_http": bool(site.get("redirect_http", False)),
         "hsts": bool(site.get("hsts", False)),
         "client_auth": _client_auth(index, site),
-        "directives": site.get("directives"),
+        "directives": directives,
         # Where the server reads the certificate: the version certificate_deploy made current.
         "files": certificate_dir + "/current",
         # What safe_reload checks from the host after a reload.
         "endpoint": {
             # The listen address, or loopback when the site listens on all addresses.
-            "address": site.get("probe_address") or listen_address or "127.0.0.1",
+            "address": probe_address or listen_address or "127.0.0.1",
             "port": port,
             "server_name": server_names[0],
             "certificate_dir": certificate_dir,
@@ -83,6 +125,12 @@ def _site(index, site, default_server_name, certificates_dir, trust_anchor):
 def tls_sites(sites, default_server_name, certificates_dir="/etc/certfleet/certs", trust_anchor=""):
     if not isinstance(sites, list):
         raise AnsibleFilterError("TLS sites must be a list, got %r" % (sites,))
+    try:
+        config_path(certificates_dir, "certfleet_certificates_dir")
+        if trust_anchor:
+            config_path(trust_anchor, "certfleet_tls_trust_anchor")
+    except DeclarationError as error:
+        raise AnsibleFilterError(str(error))
     normalized = [_site(index, site, default_server_name, certificates_dir, trust_anchor)
                   for index, site in enumerate(sites)]
     names = [site["name"] for site in normalized]
@@ -92,6 +140,16 @@ def tls_sites(sites, default_server_name, certificates_dir="/etc/certfleet/certs
     return normalized
 
 
+def tls_listens(sites, default_ports=(443,)):
+    """Apache's Listen directives for ``sites``: one per address and port, none for the ports
+    the stock configuration already listens on, so two sites may share a port."""
+    listens = []
+    for site in sites:
+        if site["port"] not in default_ports and site["listen"]["apache_listen"] not in listens:
+            listens.append(site["listen"]["apache_listen"])
+    return listens
+
+
 class FilterModule(object):
     def filters(self):
-        return {"tls_sites": tls_sites}
+        return {"tls_sites": tls_sites, "tls_listens": tls_listens}

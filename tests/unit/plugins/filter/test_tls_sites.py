@@ -33,7 +33,7 @@ def test_client_auth_defaults_and_checks():
     ([{"certificate": "c"}], "TLS site #1: name is required"),
     ([{"name": "web"}], "TLS site 'web': certificate is required"),
     ([{"name": "web", "certificate": "c", "listen": "x"}], "TLS site 'web': unknown keys listen"),
-    ([{"name": "web", "certificate": "c", "port": 70000}], "port 70000 is out of range"),
+    ([{"name": "web", "certificate": "c", "port": 70000}], "port 70000 must be a whole number from 1 to 65535"),
     ([{"name": "web", "certificate": "c", "client_auth": {"verify": "on", "ca_file": "/c"}}],
      "client_auth.verify must be required or optional, not 'on'"),
     ([{"name": "web", "certificate": "c", "client_auth": {"verify": "optional"}}], "client_auth needs ca_file"),
