@@ -20,8 +20,13 @@ description:
     generated on this host (for example in a staging directory); it is copied into the
     version. Without O(key_src), the current version's key is kept (key reuse).
   - A key that does not match the certificate is refused before anything is switched.
-  - Keeps the last O(keep) versions. O(state=rollback) switches back to the version before
-    the current one.
+  - Keeps the last O(keep) versions. O(state=rollback) switches back to the version that was
+    current before the current one (the switch history is kept in C(<path>/.history)), not
+    to whichever version sorts before it.
+  - Runs on one certificate take turns: a lock on C(<path>/.lock) is held while a version is
+    written, switched and pruned, and a run that had to wait says so in a warning. Files and
+    directories are flushed to disk before each rename, so a power loss never leaves
+    C(current) on empty files.
 options:
   path:
     description: Directory of this certificate's versions and its C(current) link.
@@ -115,9 +120,12 @@ removed_versions:
 '''
 
 import datetime
+import errno
+import fcntl
 import os
 import shutil
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -140,6 +148,8 @@ except ImportError:
     pass  # reported by require_libraries
 
 CURRENT = "current"
+HISTORY = ".history"  # versions made current, oldest first: what a rollback returns to
+LOCK = ".lock"
 FILES = ("cert.pem", "chain.pem", "fullchain.pem", "key.pem")
 PKCS12 = "cert.p12"
 PRESENT = "(present)"  # how an existing PKCS#12 file is compared: it is re-encrypted on each write
@@ -192,6 +202,15 @@ def check_key_matches(key_pem, certificate):
                           % certificate_facts(certificate)["serial"])
 
 
+def fsync_path(path):
+    """Flush a file's or a directory's entries to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def switch_current(path, version):
     """Point <path>/current at ``version`` with one rename: readers never see it missing."""
     temporary = os.path.join(path, ".%s.%d" % (CURRENT, os.getpid()))
@@ -199,6 +218,49 @@ def switch_current(path, version):
         os.remove(temporary)
     os.symlink(version, temporary)
     os.rename(temporary, os.path.join(path, CURRENT))
+    fsync_path(path)
+
+
+def read_history(path):
+    text = read_text(os.path.join(path, HISTORY)) or ""
+    return [line for line in text.splitlines() if line]
+
+
+def write_history(path, history):
+    """Replace the history file atomically with the versions that still exist."""
+    existing = set(versions(path))
+    kept = [version for version in history if version in existing]
+    temporary = os.path.join(path, ".%s.%d" % (HISTORY, os.getpid()))
+    with open(temporary, "w") as handle:
+        handle.write("".join(version + "\n" for version in kept))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.rename(temporary, os.path.join(path, HISTORY))
+
+
+class PathLock:
+    """An exclusive lock on <path>/.lock for one module run; remembers how long it waited."""
+
+    def __init__(self, path):
+        self.path = os.path.join(path, LOCK)
+        self.handle = None
+        self.waited = 0.0
+
+    def __enter__(self):
+        self.handle = open(self.path, "a")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            started = time.monotonic()
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+            self.waited = time.monotonic() - started
+        return self
+
+    def __exit__(self, *exc_info):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
 
 
 def describe(path, version):
@@ -259,10 +321,13 @@ class Deployment:
                 descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                 with os.fdopen(descriptor, "wb") as handle:
                     handle.write(self.pkcs12 if filename == PKCS12 else content.encode())
+                    handle.flush()
+                    os.fsync(handle.fileno())
                 os.chmod(target, mode)  # umask-proof
                 self.apply_ownership(target)
             os.chmod(staging, 0o750 if self.params["group"] else 0o700)
             self.apply_ownership(staging)
+            fsync_path(staging)
             os.rename(staging, os.path.join(self.path, name))
         except Exception:
             shutil.rmtree(staging, ignore_errors=True)
@@ -297,23 +362,50 @@ class Deployment:
             return result
         if self.module.check_mode:
             return dict(result, version=None)
-        if not os.path.isdir(self.path):
-            os.makedirs(self.path, 0o755)
         self.clean_interrupted()
         version = self.write_version(files, certificate)
+        history = read_history(self.path) or ([previous] if previous else [])
         switch_current(self.path, version)
         result.update(version=version, removed_versions=self.prune([version, previous] if previous else [version]))
+        write_history(self.path, history + [version])
         return result
+
+    def rollback_target(self, current):
+        """The version that was current before ``current``: the history without its trailing
+        ``current`` entries. Installs older than the history fall back to the name order."""
+        existing = versions(self.path)
+        history = read_history(self.path)
+        while history and history[-1] == current:
+            history.pop()
+        history = [version for version in history if version in existing]
+        if history:
+            return history[-1], history
+        if current in existing and existing.index(current) > 0:
+            return existing[existing.index(current) - 1], []
+        raise DeployError("no version before %s to roll back to in %s" % (current, self.path))
 
     def rollback(self):
         current = active_version(self.path)
-        existing = versions(self.path)
-        if current not in existing or existing.index(current) == 0:
-            raise DeployError("no version before %s to roll back to in %s" % (current, self.path))
-        target = existing[existing.index(current) - 1]
+        target, history = self.rollback_target(current)
         if not self.module.check_mode:
             switch_current(self.path, target)
+            write_history(self.path, history or [target])
         return dict(changed=True, previous_version=current, version=target, removed_versions=[])
+
+
+def locked_run(module, deployment):
+    """The deployment, under the certificate's lock (check mode reads without it)."""
+    run = deployment.present if module.params["state"] == "present" else deployment.rollback
+    path = module.params["path"]
+    if module.check_mode:
+        return run()
+    if not os.path.isdir(path):
+        os.makedirs(path, 0o755)
+    with PathLock(path) as lock:
+        result = run()
+    if lock.waited >= 1:
+        module.warn("waited %.0f s for another run's lock on %s" % (lock.waited, path))
+    return result
 
 
 def main():
@@ -336,11 +428,14 @@ def main():
     if module.params["keep"] < 2:
         module.fail_json(msg="keep must be at least 2 so that a rollback stays possible, got %d" % module.params["keep"])
     deployment = Deployment(module)
+    path = module.params["path"]
     try:
-        result = deployment.present() if module.params["state"] == "present" else deployment.rollback()
+        result = locked_run(module, deployment)
     except (DeployError, InputError) as error:
         module.fail_json(msg=str(error))
-    path = module.params["path"]
+    except OSError as error:  # a full disk, a read-only file system, a permission: name the path
+        module.fail_json(msg="cannot write %s: %s; the current version is unchanged"
+                             % (error.filename or path, error.strerror or error))
     result["current"] = os.path.join(path, CURRENT)
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = diff_for(path, result)

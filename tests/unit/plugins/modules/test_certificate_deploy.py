@@ -73,13 +73,13 @@ def test_mismatched_key_is_refused_and_current_stays(module_runner, site):
     refused = deploy(module_runner, site, certificate=issue(site["key"]), key_src=other)
     assert refused["failed"] and "does not match the certificate" in refused["msg"]
     assert os.path.basename(os.readlink(os.path.join(site["path"], "current"))) == first["version"]
-    assert sorted(os.listdir(site["path"])) == sorted([first["version"], "current"])
+    assert sorted(n for n in os.listdir(site["path"]) if n not in (".history", ".lock")) == sorted([first["version"], "current"])
 
 
 def test_keep_prunes_old_versions_but_never_current_or_previous(module_runner, site):
     made = [deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])["version"]
             for _index in range(5)]
-    remaining = sorted(name for name in os.listdir(site["path"]) if name != "current")
+    remaining = sorted(name for name in os.listdir(site["path"]) if name not in ("current", ".history", ".lock"))
     assert remaining == made[-3:]
 
 
@@ -133,3 +133,62 @@ def test_pkcs12_in_each_version_readable_with_the_passphrase(module_runner, site
                    pkcs12_passphrase="changeit-1")
     assert again["changed"] is False
     assert "changeit-1" not in str(again)
+
+
+def test_rollback_returns_to_the_version_that_was_serving_not_the_one_sorting_before(module_runner, site):
+    v1 = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])["version"]
+    v2 = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])["version"]
+    assert deploy(module_runner, site, state="rollback")["version"] == v1       # v2 failed verification
+    v3 = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])["version"]
+    back = deploy(module_runner, site, state="rollback")
+    assert back["previous_version"] == v3 and back["version"] == v1, "v2 never served successfully"
+    assert v2 != back["version"]
+
+
+def test_files_and_directories_reach_the_disk_before_each_rename(module_runner, site, monkeypatch):
+    events = []
+    real_fsync, real_rename = os.fsync, os.rename
+
+    def fsync(descriptor):
+        events.append(("fsync", os.readlink("/proc/self/fd/%d" % descriptor)))
+        return real_fsync(descriptor)
+
+    def rename(source, target):
+        events.append(("rename", str(source), str(target)))
+        return real_rename(source, target)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", rename)
+    deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    version_rename = next(i for i, e in enumerate(events) if e[0] == "rename" and e[1].split("/")[-1].startswith(".staging-"))
+    synced_before = [e[1] for e in events[:version_rename] if e[0] == "fsync"]
+    staging = events[version_rename][1]
+    assert all(os.path.join(staging, name) in synced_before for name in ("cert.pem", "chain.pem", "fullchain.pem", "key.pem"))
+    assert staging in synced_before, "the version directory itself is flushed before it is renamed into place"
+    current_rename = next(i for i, e in enumerate(events) if e[0] == "rename" and e[2].endswith("/current"))
+    assert ("fsync", site["path"]) in events[current_rename:], "the switch of current is flushed"
+
+
+def test_a_second_run_waits_for_the_lock_and_says_so(module_runner, site):
+    import fcntl
+    import threading
+    os.makedirs(site["path"])
+    holder = open(os.path.join(site["path"], ".lock"), "a")
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    threading.Timer(1.5, lambda: (fcntl.flock(holder, fcntl.LOCK_UN), holder.close())).start()
+    result = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    assert result["changed"] is True
+    assert "another run's lock on %s" % site["path"] in str(result.get("warnings"))
+
+
+def test_a_write_error_names_the_path_and_leaves_current(module_runner, site, monkeypatch):
+    first = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    real_open = os.open
+
+    def disk_full(path, *args, **kwargs):
+        if str(path).endswith("fullchain.pem"):
+            raise OSError(28, "No space left on device", str(path))
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(os, "open", disk_full)
+    result = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
+    assert result["failed"] and "fullchain.pem: No space left on device" in result["msg"], result
+    assert os.path.basename(os.readlink(os.path.join(site["path"], "current"))) == first["version"]
