@@ -66,3 +66,59 @@ def test_rendered_script_passes_shellcheck(document, tmp_path):
     assert not re.search(r"\{\{", script.read_text())
     lint = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True, check=False)
     assert lint.returncode == 0, lint.stdout
+
+
+# Someone allowed ssm:SendCommand on this document only must not run code of their choice as root.
+@pytest.mark.parametrize("name, value", [
+    ("ExtraVariables", "{\"c\": \"{{ lookup('pipe', 'id') }}\"}"),
+    ("ExtraVariables", "{\"certfleet_nginx_reload_command\": [\"sh\", \"-c\", \"id\"]}"),
+    ("ExtraVariables", "{\"certfleet_reload_test_command\": \"id\"}"),
+    ("ExtraVariables", "{\"certfleet_renewal_jitter\": \"{{ 1 }}\"}"),
+    ("ExtraVariables", "{\"ansible_python_interpreter\": \"/tmp/evil\"}"),
+    ("PythonRequirements", "evil-package==1.0"),
+    ("PythonRequirements", "ansible @ https://evil.example/ansible.tar.gz"),
+    ("PythonRequirements", "--index-url=https://evil.example/simple ansible==12.3.0"),
+    ("PythonRequirements", "ansible"),
+    ("CollectionSource", "https://evil.example/certfleet-pki-0.1.0.tar.gz"),
+    ("CollectionSource", "certfleet.pki"),
+    ("CollectionSource", "evil.collection:==1.0.0"),
+    ("CollectionSource", "/tmp/../etc/x.tar.gz x"),
+    ("Template", "EndEntityServerAuthCertificate\"}, \"x\": {\"a"),
+])
+def test_privilege_escalation_attempts_are_refused_by_the_documents_patterns(document, name, value):
+    with pytest.raises(ValueError, match=name):
+        resolve_parameters(document, {name: value})
+
+
+@pytest.mark.parametrize("name, value", [
+    ("ExtraVariables", "{\"certfleet_renewal_jitter\": 0}"),
+    ("ExtraVariables", "{\"certfleet_renewal_jitter\": 0.1, \"certfleet_keep_versions\": 4}"),
+    ("CollectionSource", "certfleet.pki:==0.2.0"),
+    ("CollectionSource", "/root/certfleet-pki-0.1.0.tar.gz"),
+    ("PythonRequirements", "ansible==12.3.0 cryptography>=43,<51"),
+])
+def test_what_operators_need_still_passes(document, name, value):
+    assert resolve_parameters(document, {name: value})[name] == value
+
+
+def test_the_default_collection_source_is_pinned(document):
+    assert re.fullmatch(r"certfleet\.pki:==\d+\.\d+\.\d+", document["parameters"]["CollectionSource"]["default"])
+
+
+def test_the_default_template_is_one_the_instance_policy_allows(document):
+    """The document's issuer and docs/iam.md's instance policy, read together: every
+    issuance must be allowed, or each run ends in AccessDenied."""
+    import fnmatch
+    import json
+    with open(REPO + "/docs/iam.md") as handle:
+        text = handle.read()
+    section = text.split("## EC2 instance role for SSM Run Command", 1)[1].split("\n## ", 1)[0]
+    policy = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+    (issue,) = [s for s in policy["Statement"] if s["Action"] == "acm-pca:IssueCertificate"]
+    allowed = issue["Condition"]["ArnLike"]["acm-pca:TemplateArn"]
+    template = document["parameters"]["Template"]["default"]
+    template_arn = "arn:aws:acm-pca:::template/%s/V1" % template
+    assert any(fnmatch.fnmatchcase(template_arn, pattern) for pattern in allowed), (template_arn, allowed)
+    script = render_script(document, {"CertificateAuthorityArn":
+                                      "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"})
+    assert '\\"template\\": \\"$template\\"' in script and "template='%s'" % template in script
