@@ -112,6 +112,10 @@ current:
   description: Path of the C(current) link.
   returned: always
   type: str
+lock_waited:
+  description: Seconds this run waited for another run's lock on the certificate (a warning says so from 1 s).
+  returned: when not in check mode
+  type: float
 removed_versions:
   description: Version directories pruned by O(keep).
   returned: always
@@ -403,6 +407,7 @@ def locked_run(module, deployment):
         os.makedirs(path, 0o755)
     with PathLock(path) as lock:
         result = run()
+    result["lock_waited"] = round(lock.waited, 1)
     if lock.waited >= 1:
         module.warn("waited %.0f s for another run's lock on %s" % (lock.waited, path))
     return result

@@ -20,7 +20,8 @@ description:
   - C(needs_renewal) comes with the reasons. The renewal point is moved earlier by a
     deterministic per-host jitter (derived from O(host) and the certificate name, at most
     O(jitter) of the renewal window) so a fleet does not renew in the same minute.
-  - Reads only; never prints key material.
+  - Reads only, except that with O(staging_path) it removes staged keys that an interrupted
+    run left behind (older than O(staging_max_age)); never prints key material.
 options:
   certificates:
     description: The declared certificates.
@@ -68,10 +69,23 @@ options:
     description: Largest share of the renewal window by which the renewal point is moved earlier (0 disables).
     type: float
     default: 0.2
+  staging_path:
+    description:
+      - Directory where the certificate role stages new keys (C(<staging_path>/<name>/)).
+        Staged keys of the declared certificates older than O(staging_max_age) are left by a
+        run that was interrupted before it installed them: they are removed.
+    type: path
+  staging_max_age:
+    description:
+      - Seconds after which a staged key is taken as left behind. Longer than any run keeps a
+        key staged (from key generation to install), so a run going on at the same time keeps
+        its key.
+    type: int
+    default: 3600
 attributes:
   check_mode:
     support: full
-    description: Reads only.
+    description: Reads only; staged keys that would be removed are reported in RV(removed_staged_keys).
   diff_mode:
     support: none
     description: Reads only.
@@ -96,6 +110,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+removed_staged_keys:
+  description: Staged keys left behind by an interrupted run, removed (or, in check mode, to remove).
+  returned: always
+  type: list
+  elements: str
 certificates:
   description: One entry per declared certificate, in order.
   returned: always
@@ -136,6 +155,7 @@ due:
 
 import datetime
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -224,6 +244,22 @@ def status_of(declared, params, now):
     return entry
 
 
+def left_behind_keys(staging_path, names, max_age, now):
+    """Staged files of the declared certificates older than ``max_age`` seconds."""
+    found = []
+    for name in names:
+        directory = os.path.join(staging_path, name)
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for entry in entries:
+            path = os.path.join(directory, entry)
+            if os.path.isfile(path) and now - os.path.getmtime(path) > max_age:
+                found.append(path)
+    return sorted(found)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -239,6 +275,8 @@ def main():
             base_path=dict(type="path", default="/etc/certfleet/certs"),
             host=dict(type="str", required=True),
             jitter=dict(type="float", default=0.2),
+            staging_path=dict(type="path"),
+            staging_max_age=dict(type="int", default=3600),
         ),
         supports_check_mode=True,
     )
@@ -250,7 +288,15 @@ def main():
         statuses = [status_of(declared, module.params, now) for declared in module.params["certificates"]]
     except (InputError, RenewBeforeError) as error:
         module.fail_json(msg=str(error))
-    module.exit_json(changed=False, certificates=statuses, due=[s["name"] for s in statuses if s["needs_renewal"]])
+    left_behind = []
+    if module.params["staging_path"]:
+        left_behind = left_behind_keys(module.params["staging_path"], [c["name"] for c in module.params["certificates"]],
+                                       module.params["staging_max_age"], time.time())
+        if not module.check_mode:
+            for path in left_behind:
+                os.remove(path)
+    module.exit_json(changed=bool(left_behind), removed_staged_keys=left_behind, certificates=statuses,
+                     due=[s["name"] for s in statuses if s["needs_renewal"]])
 
 
 if __name__ == "__main__":

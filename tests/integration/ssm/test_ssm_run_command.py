@@ -19,9 +19,13 @@ from ssm_document import load_document, render_script  # pylint: disable=import-
 HOST = "ssm-1"
 # What the instance holds besides its own files: the collection artifact and the script.
 ON_HOST = "/root/certfleet-ssm"
+# Served by the nginx_tls role (not a consumer handler), as docs/web_tls.md recommends; the
+# served chain is checked against the CA that chain.pem holds (moto's root).
 DECLARATION = {"certfleet_certificates": [
     {"name": "web", "issuer": "acmpca", "common_name": HOST + ".example.internal",
-     "validity_days": 30, "group": "www-data", "consumers": ["nginx"]}]}
+     "validity_days": 30, "group": "www-data"}],
+    "certfleet_nginx_sites": [{"name": "www", "certificate": "web"}],
+    "certfleet_tls_trust_anchor": "/etc/certfleet/certs/web/current/chain.pem"}
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +97,13 @@ def test_forced_renewal_replaces_the_certificate(instance, moto, ca_arn):
     assert issued(instance, moto) == 2
 
 
-def test_revoke_replaces_then_revokes_the_old_serial(instance, moto):
+def served_serial(instance):
+    return instance["lab"].ssh(HOST, "openssl s_client -connect 127.0.0.1:443 -servername %s.example.internal "
+                                     "</dev/null 2>/dev/null | openssl x509 -noout -serial" % HOST).stdout.strip()
+
+
+def test_revoke_replaces_serves_then_revokes_the_old_serial(instance, moto):
+    assert served_serial(instance) == deployed_serial(instance)
     before = deployed_serial(instance).split("=")[1].lower()
     revoke = instance["lab"].ssh(HOST, " ".join([
         "env AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL=%s AWS_REGION=eu-west-1" % moto.url,
@@ -106,6 +116,8 @@ def test_revoke_replaces_then_revokes_the_old_serial(instance, moto):
         "certfleet.pki.revoke"]), check=False, timeout=300)
     assert revoke.returncode == 0, revoke.stdout[-4000:]
     assert deployed_serial(instance).split("=")[1].lower() != before
+    # Revoked only after nginx serves the replacement: it never serves a revoked certificate.
+    assert served_serial(instance) == deployed_serial(instance)
     (request,) = moto.requests("RevokeCertificate")
     assert request["CertificateSerial"].replace(":", "").lower().lstrip("0") == before.lstrip("0")
     assert request["RevocationReason"] == "KEY_COMPROMISE"
