@@ -23,7 +23,7 @@ description:
   - Keeps the last O(keep) versions. O(state=rollback) switches back to the version that was
     current before the current one (the switch history is kept in C(<path>/.history)), not
     to whichever version sorts before it.
-  - Runs on one certificate take turns: a lock on C(<path>/.lock) is held while a version is
+  - Runs on one certificate take turns. A lock on C(<path>/.lock) is held while a version is
     written, switched and pruned, and a run that had to wait says so in a warning. Files and
     directories are flushed to disk before each rename, so a power loss never leaves
     C(current) on empty files.

@@ -73,7 +73,7 @@ options:
     description:
       - Directory where the certificate role stages new keys (C(<staging_path>/<name>/)).
         Staged keys of the declared certificates older than O(staging_max_age) are left by a
-        run that was interrupted before it installed them: they are removed.
+        run that was interrupted before it installed them, and are removed.
     type: path
   staging_max_age:
     description:

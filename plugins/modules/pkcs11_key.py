@@ -14,8 +14,8 @@ description:
   - Ensures a key pair with a given label exists on a PKCS#11 token, generating it on the
     token when it is missing. The private key is created sensitive and not extractable,
     so it never leaves the HSM.
-  - The key pair may only sign (private half) and verify (public half): no decrypt, unwrap,
-    derive, encrypt or wrap, which PKCS#11 libraries grant by default.
+  - The key pair may only sign (private half) and verify (public half). It may not decrypt,
+    unwrap, derive, encrypt or wrap, which PKCS#11 libraries grant by default.
   - An existing key of another type, curve or size is an error; it is never replaced silently.
     An existing key that allows more than sign/verify is kept, reported in
     RV(excess_usages) and warned about.

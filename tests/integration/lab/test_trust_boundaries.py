@@ -1,0 +1,90 @@
+"""Trust boundaries on lab hosts: a host that tampers with its CSR is refused for itself
+only, before any call to the CA; declarations that would inject configuration are refused
+before any file is written."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import REPO  # pylint: disable=import-error
+from lab_fleet import play_recap  # pylint: disable=import-error
+
+SITE = os.path.join(REPO, "playbooks", "site.yml")
+# Root on tamper-1 changes every CSR its Python builds: one more SAN, another team's name.
+TAMPER = r'''
+import sys
+sys.path.append("/usr/lib/python3/dist-packages")  # .pth lines run before Debian's path is in
+import cryptography.x509 as x509
+_add_extension = x509.CertificateSigningRequestBuilder.add_extension
+def _tampered(self, extension, critical):
+    if isinstance(extension, x509.SubjectAlternativeName):
+        extension = x509.SubjectAlternativeName(list(extension) + [x509.DNSName("login.corp.internal")])
+    return _add_extension(self, extension, critical)
+x509.CertificateSigningRequestBuilder.add_extension = _tampered
+'''
+
+
+@pytest.fixture(scope="module")
+def fleet(lab_factory, moto, ca_arn, tmp_path_factory):
+    work = tmp_path_factory.mktemp("boundaries")
+    inventory = str(work / "inventory.yml")
+    lab = lab_factory("pytest-bounds", ["tamper-1:plain", "honest-1:nginx", "apache-1:apache"], inventory=inventory)
+    site_packages = lab.ssh("tamper-1", "python3 -c 'import site; print(site.getsitepackages()[0])'").stdout.strip()
+    assert site_packages.startswith("/usr/local/"), site_packages  # the host's own overlay, not the machine's
+    # A .pth line that imports runs at every start of this host's Python (Debian's own
+    # sitecustomize would shadow one of ours).
+    lab.ssh("tamper-1", "mkdir -p %s && cat > %s/certfleet_tamper.py <<'EOF'\n%s\nEOF\necho 'import certfleet_tamper' > %s/certfleet_tamper.pth"
+            % (site_packages, site_packages, TAMPER, site_packages))
+    variables = work / "vars.json"
+    variables.write_text(json.dumps({
+        "certfleet_issuers": {"pca": {"provider": "acmpca", "certificate_authority_arn": ca_arn, "region": "eu-west-1",
+                                      "endpoint_url": moto.url}},
+        "certfleet_certificates": [{"name": "web", "issuer": "pca", "common_name": "{{ inventory_hostname }}.example.internal"}],
+    }))
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", ANSIBLE_NOCOLOR="1")
+    return dict(lab=lab, inventory=inventory, vars=str(variables), env=env)
+
+
+def playbook(fleet, *extra, limit=None):
+    command = ["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + fleet["vars"], *extra]
+    if limit:
+        command += ["--limit", limit]
+    return subprocess.run(command, env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
+
+
+def test_a_tampered_csr_is_refused_for_that_host_only_and_buys_nothing(fleet, moto):
+    issued_before = moto.calls("IssueCertificate")
+    run = playbook(fleet, limit="tamper-1,honest-1")
+    recap = play_recap(run.stdout)
+    assert recap["tamper-1"][1] == 1 and recap["honest-1"][1] == 0, run.stdout[-3000:]
+    assert "tamper-1/web: the CSR asks for DNS:login.corp.internal, which the declaration does not name; " \
+           "nothing was signed" in run.stdout
+    assert moto.calls("IssueCertificate") - issued_before == 1, "only honest-1's certificate was bought"
+    assert fleet["lab"].ssh("tamper-1", "test -e /etc/certfleet/certs/web/current", check=False).returncode != 0
+    assert fleet["lab"].ssh("tamper-1", "ls /etc/certfleet/staging/web").stdout.strip() == "", "no staged key is left"
+    assert fleet["lab"].ssh("honest-1", "test -s /etc/certfleet/certs/web/current/cert.pem", check=False).returncode == 0
+
+
+def config_snapshot(fleet, host, directory):
+    return fleet["lab"].ssh(host, "find %s -type f -exec sha256sum {} + | sort" % directory).stdout
+
+
+@pytest.mark.parametrize("host, group_var, config_dir, server_name", [
+    ("honest-1", "certfleet_nginx_sites", "/etc/nginx",
+     "y; location /leak/ { alias /etc/; autoindex on; } server_name z"),
+    ("apache-1", "certfleet_apache_sites", "/etc/apache2",
+     "y\n    Alias /leak /etc\n    <Directory /etc>\n    Require all granted\n    </Directory>\n    ServerAlias z"),
+])
+def test_injected_server_names_are_refused_before_any_file_is_written(fleet, host, group_var, config_dir, server_name):
+    before = config_snapshot(fleet, host, config_dir)
+    certificates_before = config_snapshot(fleet, host, "/etc/certfleet")
+    sites = json.dumps({group_var: [{"name": "www", "certificate": "web", "server_names": [server_name]}]})
+    run = playbook(fleet, "-e", sites, limit=host)
+    assert run.returncode != 0
+    assert "TLS site 'www': server_names entry" in run.stdout and "is not a DNS name" in run.stdout, run.stdout[-3000:]
+    assert config_snapshot(fleet, host, config_dir) == before
+    assert config_snapshot(fleet, host, "/etc/certfleet") == certificates_before
+    leak = fleet["lab"].ssh(host, "curl -sk https://127.0.0.1/leak/passwd", check=False).stdout
+    assert "root:x:0:0" not in leak
