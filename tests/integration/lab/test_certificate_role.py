@@ -128,3 +128,63 @@ def test_connection_local_with_issuance_on_the_host(hsm_ca, tmp_path):
     assert (tmp_path / "certs" / "local" / "current" / "fullchain.pem").read_text().count("BEGIN CERTIFICATE") == 2
     second = subprocess.run(command, env=hsm_ca.env, capture_output=True, text=True, check=False)
     assert second.returncode == 0 and recap(second.stdout)["localhost"] == (0, 0)
+
+
+def staged_files(fleet):
+    return dict((host, fleet["lab"].ssh(host, "find /etc/certfleet/staging -type f 2>/dev/null").stdout.split())
+                for host in HOSTS)
+
+
+def test_an_issuer_whose_key_is_not_its_ca_certificates_is_refused_before_any_host_work(fleet, hsm_ca, tmp_path):
+    other_ca = tmp_path / "other-ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(tmp_path / "other-ca.key"), "-out", str(other_ca), "-subj", "/CN=Other CA",
+                    "-days", "30"], check=True, capture_output=True)
+    variables = hsm_ca.role_vars(CERTIFICATES, ca_certificate=other_ca.read_text())
+    before = serials(fleet)
+    run = subprocess.run(["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + variables,
+                          "-e", '{"certfleet_force_renew": ["web"]}'],
+                         env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
+    assert run.returncode != 0
+    assert "issuer hsm: the key on the token (EC secp256r1) does not belong to its ca_certificate; " \
+           "nothing was staged or signed on any host" in run.stdout, run.stdout[-3000:]
+    assert all(failed == 1 for _changed, failed in recap(run.stdout).values())
+    assert staged_files(fleet) == dict((host, []) for host in HOSTS)
+    assert serials(fleet) == before
+
+
+def versions_of(fleet, host):
+    return fleet["lab"].ssh(host, "ls /etc/certfleet/certs/web | grep -v current").stdout.split()
+
+
+def test_two_concurrent_forced_rotations_both_succeed_and_install_all_they_sign(fleet):
+    before = dict((host, versions_of(fleet, host)) for host in HOSTS)
+    command = ["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + fleet["vars"],
+               "-e", '{"certfleet_force_renew": ["web"], "certfleet_keep_versions": 20}']
+    runs = [subprocess.Popen(command, env=fleet["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _run in range(2)]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs[0][-2000:] + outputs[1][-2000:]
+    for host in HOSTS:
+        # Each run signed one certificate for the host, and both are installed as versions.
+        new = sorted(set(versions_of(fleet, host)) - set(before[host]))
+        assert len(new) == 2, (host, new)
+        assert complete_and_consistent(fleet["lab"], host)
+    assert staged_files(fleet) == dict((host, []) for host in HOSTS)
+    assert all(changed == 0 for changed, _failed in recap(site(fleet).stdout).values())
+
+
+def test_key_reuse_with_a_changed_key_declaration_converges_in_one_run(fleet, hsm_ca):
+    reuse = {"name": "reuse", "issuer": "hsm", "common_name": "{{ inventory_hostname }}", "key_reuse": True}
+    first = hsm_ca.role_vars([dict(reuse, key={"type": "ec"})])
+    second = hsm_ca.role_vars([dict(reuse, key={"type": "rsa"})])   # no size: 3072 when made and when checked
+    run = subprocess.run
+    for variables, expected in ((first, "EC"), (second, "RSA")):
+        done = run(["ansible-playbook", "-i", fleet["inventory"], SITE, "--limit", "role-1", "-e", "@" + variables],
+                   env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
+        assert done.returncode == 0 and recap(done.stdout)["role-1"][0] > 0, done.stdout[-3000:]
+        key = fleet["lab"].ssh("role-1", "openssl pkey -in /etc/certfleet/certs/reuse/current/key.pem -noout -text").stdout
+        assert key.startswith("Private-Key: (3072 bit" if expected == "RSA" else "Private-Key: (256 bit"), key[:80]
+        again = run(["ansible-playbook", "-i", fleet["inventory"], SITE, "--limit", "role-1", "-e", "@" + variables],
+                    env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
+        assert again.returncode == 0 and recap(again.stdout)["role-1"] == (0, 0), again.stdout[-3000:]

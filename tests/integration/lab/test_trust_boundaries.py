@@ -88,3 +88,18 @@ def test_injected_server_names_are_refused_before_any_file_is_written(fleet, hos
     assert config_snapshot(fleet, host, "/etc/certfleet") == certificates_before
     leak = fleet["lab"].ssh(host, "curl -sk https://127.0.0.1/leak/passwd", check=False).stdout
     assert "root:x:0:0" not in leak
+
+
+def test_a_ca_that_is_not_active_is_refused_before_any_host_work(fleet, moto, ca_arn):
+    client = moto.client()
+    issued_before = moto.calls("IssueCertificate")
+    client.update_certificate_authority(CertificateAuthorityArn=ca_arn, Status="DISABLED")
+    try:
+        run = playbook(fleet, "-e", '{"certfleet_force_renew": ["web"]}', limit="honest-1")
+    finally:
+        client.update_certificate_authority(CertificateAuthorityArn=ca_arn, Status="ACTIVE")
+    assert run.returncode != 0
+    assert "issuer pca: CA %s is DISABLED, not ACTIVE; nothing was staged or signed on any host" % ca_arn in run.stdout, \
+        run.stdout[-3000:]
+    assert moto.calls("IssueCertificate") == issued_before
+    assert fleet["lab"].ssh("honest-1", "find /etc/certfleet/staging -type f").stdout == ""

@@ -71,6 +71,8 @@ def test_rendered_script_passes_shellcheck(document, tmp_path):
 # Someone allowed ssm:SendCommand on this document only must not run code of their choice as root.
 @pytest.mark.parametrize("name, value", [
     ("ExtraVariables", "{\"c\": \"{{ lookup('pipe', 'id') }}\"}"),
+    ("ExtraVariables", "{\"c\": \"{{ lookup(\"pipe\", \"id\") }}\"}"),
+    ("ExtraVariables", "{\"certfleet_keep_versions\": \"{{ 7 * 7 }}\"}"),
     ("ExtraVariables", "{\"certfleet_nginx_reload_command\": [\"sh\", \"-c\", \"id\"]}"),
     ("ExtraVariables", "{\"certfleet_reload_test_command\": \"id\"}"),
     ("ExtraVariables", "{\"certfleet_renewal_jitter\": \"{{ 1 }}\"}"),
