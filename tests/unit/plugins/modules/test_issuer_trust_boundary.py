@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from acmpca_stub import stub_acmpca  # pylint: disable=import-error
-from test_acmpca_certificate import CA_ARN, CSR, LEAF, authority, expect_fetch, run  # pylint: disable=import-error
+# stubbed: a Stubber with no response queued fails the test on any AWS request.
+from test_acmpca_certificate import CA_ARN, CSR, LEAF, authority, expect_fetch, run, stubbed  # noqa: F401 pylint: disable=import-error,unused-import
 from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
@@ -33,15 +34,6 @@ DECLARED = dict(common_name="web-1.example.internal",
 HONEST = csr_for("web-1.example.internal", ["web-1.example.internal", "www.example.internal"])
 EXTRA_SAN = csr_for("web-1.example.internal", ["web-1.example.internal", "www.example.internal", "login.corp.internal"])
 OTHER_CN = csr_for("login.corp.internal", ["web-1.example.internal", "www.example.internal"])
-
-
-@pytest.fixture
-def stubbed(monkeypatch):
-    """No AWS call is expected: the stubber fails the test on any request."""
-    stubber = stub_acmpca(monkeypatch, acmpca_certificate, retries=2)
-    with stubber:
-        yield stubber
-    stubber.assert_no_pending_responses()
 
 
 @pytest.mark.parametrize("csr, refused", [(EXTRA_SAN, "DNS:login.corp.internal"), (OTHER_CN, "'login.corp.internal'")])
@@ -129,7 +121,7 @@ def test_a_forced_renewal_never_shares_the_token_of_the_request_it_replaces(monk
     assert forced != first and forced == forced_from_current
 
 
-def test_expect_fetch_helper_still_serves(module_runner, monkeypatch):
+def test_an_honest_csr_with_the_declared_names_is_issued(module_runner, monkeypatch):
     """The honest CSR with its declared names is issued (one describe, one issue, the fetch)."""
     stubber = stub_acmpca(monkeypatch, acmpca_certificate, retries=2)
     with stubber:
