@@ -105,8 +105,9 @@ def _key(declared, what):
 
 
 def _renewal(declared, what, validity_days, jitter):
-    """renew_before, refused when it would make every run renew: a window as long as the
-    lifetime (with the fleet's jitter on top) leaves no moment when the certificate is not due."""
+    """(renew_before, its days or 0 for a share), refused when it would make every run renew:
+    a window as long as the lifetime (with the fleet's jitter on top) leaves no moment when
+    the certificate is not due."""
     renew_before = str(declared.get("renew_before", DEFAULT_RENEW_BEFORE))
     try:
         unit, amount = parse_renew_before(renew_before)
@@ -117,7 +118,7 @@ def _renewal(declared, what, validity_days, jitter):
         _fail(what, "renew_before", "%r with renewal jitter %s reaches back to the start of a %d-day certificate: "
               "it would be renewed on every run; shorten renew_before or lengthen validity_days"
               % (renew_before, jitter, validity_days))
-    return renew_before
+    return renew_before, (amount * (1 + jitter) if unit == "days" else 0)
 
 
 def _names(declared, what):
@@ -184,7 +185,7 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter):
     except DeclarationError as error:
         raise AnsibleFilterError("%s: %s" % (what, error))
     key = _key(declared, what)
-    renew_before = _renewal(declared, what, validity_days, jitter)
+    renew_before, renew_before_days = _renewal(declared, what, validity_days, jitter)
     issue = dict(issuer_options, common_name=common_name, subject_alt_names=sans, validity_days=validity_days,
                  requester="%s/%s" % (host, name))
     if provider == "pkcs11":
@@ -194,6 +195,9 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter):
         "subject_alt_names": sans, "key": key, "profile": profile,
         # A revocation replaces a key that may be compromised: never reuse it.
         "key_reuse": bool(declared.get("key_reuse", False)) and name not in revoking,
+        # The issuer's CA certificate must outlive this window, or a certificate clamped to it
+        # would be due on every run (checked once per play, before any key is staged).
+        "renew_before_days": renew_before_days,
         "validity_days": validity_days, "owner": owner, "group": group, "consumers": consumers, "formats": formats,
         "issue": issue,
         "status": {"name": name, "common_name": common_name, "subject_alt_names": sans, "key": key,

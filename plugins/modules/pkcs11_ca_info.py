@@ -84,6 +84,10 @@ ca_valid_now:
   description: Whether O(ca_certificate) is within its validity now.
   returned: when O(ca_certificate) is given
   type: bool
+ca_days_left:
+  description: Days until O(ca_certificate) ends (negative once it has).
+  returned: when O(ca_certificate) is given
+  type: float
 '''
 
 import datetime
@@ -134,7 +138,8 @@ def main():
         result.update(ca_certificate_matches=public_key is not None and same_public_key(public_key, certificate.public_key()),
                       ca_not_before=not_valid_before(certificate).isoformat(),
                       ca_not_after=not_valid_after(certificate).isoformat(),
-                      ca_valid_now=not_valid_before(certificate) <= now < not_valid_after(certificate))
+                      ca_valid_now=not_valid_before(certificate) <= now < not_valid_after(certificate),
+                      ca_days_left=round((not_valid_after(certificate) - now).total_seconds() / 86400, 2))
     module.exit_json(changed=False, **result)
 
 

@@ -112,6 +112,13 @@ def test_killed_rotation_leaves_every_current_complete(fleet):
     assert all(complete_and_consistent(fleet["lab"], host) for host in HOSTS)
     site(fleet)
     assert all(complete_and_consistent(fleet["lab"], host) for host in HOSTS)
+    # The keys the killed run staged (copies of keys now live) are removed once they are
+    # older than certfleet_staging_max_age (0 here: no other run is going on).
+    left = staged_files(fleet)
+    assert any(left.values()), "the kill came after key generation: staged keys were left"
+    cleaned = site(fleet, "-e", '{"certfleet_staging_max_age": 0}')
+    assert all(recap(cleaned.stdout)[host][0] == 1 for host, files in left.items() if files), "removal is a change"
+    assert staged_files(fleet) == dict((host, []) for host in HOSTS)
 
 
 def test_connection_local_with_issuance_on_the_host(hsm_ca, tmp_path):
@@ -141,15 +148,15 @@ def test_an_issuer_whose_key_is_not_its_ca_certificates_is_refused_before_any_ho
                     "-keyout", str(tmp_path / "other-ca.key"), "-out", str(other_ca), "-subj", "/CN=Other CA",
                     "-days", "30"], check=True, capture_output=True)
     variables = hsm_ca.role_vars(CERTIFICATES, ca_certificate=other_ca.read_text())
-    before = serials(fleet)
+    before, staged_before = serials(fleet), staged_files(fleet)
     run = subprocess.run(["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + variables,
                           "-e", '{"certfleet_force_renew": ["web"]}'],
                          env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
     assert run.returncode != 0
     assert "issuer hsm: the key on the token (EC secp256r1) does not belong to its ca_certificate; " \
            "nothing was staged or signed on any host" in run.stdout, run.stdout[-3000:]
-    assert all(failed == 1 for _changed, failed in recap(run.stdout).values())
-    assert staged_files(fleet) == dict((host, []) for host in HOSTS)
+    assert all(failed == 1 for _changed, failed in recap(run.stdout).values()), recap(run.stdout)
+    assert staged_files(fleet) == staged_before
     assert serials(fleet) == before
 
 
@@ -158,7 +165,7 @@ def versions_of(fleet, host):
 
 
 def test_two_concurrent_forced_rotations_both_succeed_and_install_all_they_sign(fleet):
-    before = dict((host, versions_of(fleet, host)) for host in HOSTS)
+    before, staged_before = dict((host, versions_of(fleet, host)) for host in HOSTS), staged_files(fleet)
     command = ["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + fleet["vars"],
                "-e", '{"certfleet_force_renew": ["web"], "certfleet_keep_versions": 20}']
     runs = [subprocess.Popen(command, env=fleet["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -170,7 +177,7 @@ def test_two_concurrent_forced_rotations_both_succeed_and_install_all_they_sign(
         new = sorted(set(versions_of(fleet, host)) - set(before[host]))
         assert len(new) == 2, (host, new)
         assert complete_and_consistent(fleet["lab"], host)
-    assert staged_files(fleet) == dict((host, []) for host in HOSTS)
+    assert staged_files(fleet) == staged_before, "each run removed the key it staged"
     assert all(changed == 0 for changed, _failed in recap(site(fleet).stdout).values())
 
 

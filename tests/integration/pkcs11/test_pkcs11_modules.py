@@ -304,3 +304,15 @@ def test_an_existing_key_with_more_usages_is_reported(softhsm, module_runner):
     result = module_runner(pkcs11_key, softhsm.args("legacy-rsa", key_type="rsa", size=2048))
     assert result["changed"] is False
     assert "private:decrypt" in result["excess_usages"] and "public:encrypt" in result["excess_usages"]
+
+
+def test_ca_info_checks_the_key_against_its_ca_certificate(root, softhsm, module_runner):
+    from ansible_collections.certfleet.pki.plugins.modules import pkcs11_ca_info
+    own = module_runner(pkcs11_ca_info, softhsm.args(root["label"], ca_certificate=root["certificate"]))
+    assert own["found"] and own["ca_certificate_matches"] and own["ca_valid_now"] and own["changed"] is False
+    assert 3640 < own["ca_days_left"] <= 3650 and own["excess_usages"] == []
+    module_runner(pkcs11_key, softhsm.args("another-ca", key_type="ec", curve="secp256r1"))
+    crossed = module_runner(pkcs11_ca_info, softhsm.args("another-ca", ca_certificate=root["certificate"]))
+    assert crossed["found"] and crossed["ca_certificate_matches"] is False
+    missing = module_runner(pkcs11_ca_info, softhsm.args("no-such-key", ca_certificate=root["certificate"]))
+    assert missing["found"] is False and missing["ca_certificate_matches"] is False

@@ -24,7 +24,7 @@ ON_HOST = "/root/certfleet-ssm"
 DECLARATION = {"certfleet_certificates": [
     {"name": "web", "issuer": "acmpca", "common_name": HOST + ".example.internal",
      "validity_days": 30, "group": "www-data"}],
-    "certfleet_nginx_sites": [{"name": "www", "certificate": "web"}],
+    "certfleet_nginx_sites": [{"name": "www", "certificate": "web", "server_names": [HOST + ".example.internal"]}],
     "certfleet_tls_trust_anchor": "/etc/certfleet/certs/web/current/chain.pem"}
 
 

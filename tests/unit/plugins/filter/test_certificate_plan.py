@@ -111,3 +111,8 @@ def test_acmpca_options_map_to_the_module_and_jitter_is_bounded():
 def test_names_are_unique():
     with pytest.raises(AnsibleFilterError, match="repeated: web"):
         plan([cert(), cert()])
+
+
+def test_the_renewal_window_in_days_goes_to_the_issuer_check():
+    (days, share) = plan([cert(renew_before="30d"), cert(name="api", renew_before="33%")])
+    assert days["renew_before_days"] == pytest.approx(36) and share["renew_before_days"] == 0

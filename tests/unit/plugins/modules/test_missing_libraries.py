@@ -21,6 +21,7 @@ NEEDS = {
     "certificate_status": ["cryptography"],
     "pkcs11_certificate": ["pkcs11", "asn1crypto", "cryptography"],
     "pkcs11_key": ["pkcs11", "cryptography"],
+    "pkcs11_ca_info": ["pkcs11", "cryptography"],
     "trust_anchor": ["cryptography"],
     "trust_bundle": ["cryptography"],
 }
@@ -36,6 +37,7 @@ ARGS = {
     "pkcs11_certificate": {"pkcs11_module": "/nonexistent.so", "token_label": "t", "pin": "0000", "key_label": "k",
                            "profile": "root_ca", "subject": {"CN": "x"}},
     "pkcs11_key": {"pkcs11_module": "/nonexistent.so", "token_label": "t", "pin": "0000", "key_label": "k"},
+    "pkcs11_ca_info": {"pkcs11_module": "/nonexistent.so", "token_label": "t", "pin": "0000", "key_label": "k"},
     "trust_anchor": {"name": "x", "state": "absent"},
     "trust_bundle": {"path": "/nonexistent/bundle.pem", "state": "absent"},
 }
