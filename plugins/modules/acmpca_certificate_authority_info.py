@@ -75,7 +75,7 @@ not_after:
   type: str
 certificate:
   description: The CA certificate (PEM).
-  returned: when the CA has a certificate
+  returned: when the CA has a certificate and its state lets AWS return it
   type: str
 certificate_chain:
   description: The certificates above the CA (PEM), as AWS returns them.
@@ -92,6 +92,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils.acmpca import acmpca_client
@@ -122,7 +123,9 @@ def describe(module, client, arn):
 def certificates(module, client, arn):
     try:
         reply = client.get_certificate_authority_certificate(CertificateAuthorityArn=arn, aws_retry=True)
-    except (BotoCoreError, ClientError) as error:
+    except is_boto3_error_code("InvalidStateException"):
+        return {}  # a CA whose state withholds its certificate: RV(status) says which
+    except (BotoCoreError, ClientError) as error:  # pylint: disable=duplicate-except
         module.fail_json_aws(error, msg="cannot read the certificate of CA %s" % arn)
     certificate = load_certificate(reply["Certificate"], "CA certificate")
     above = load_certificates(reply["CertificateChain"], "CA chain") if reply.get("CertificateChain") else []

@@ -103,3 +103,15 @@ def test_a_ca_that_is_not_active_is_refused_before_any_host_work(fleet, moto, ca
         run.stdout[-3000:]
     assert moto.calls("IssueCertificate") == issued_before
     assert fleet["lab"].ssh("honest-1", "find /etc/certfleet/staging -type f").stdout == ""
+
+
+def test_an_unreachable_ca_is_refused_with_the_aws_error(fleet, moto):
+    unknown = "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/00000000-0000-0000-0000-000000000000"
+    issuers = {"certfleet_issuers": {"pca": {"provider": "acmpca", "certificate_authority_arn": unknown,
+                                             "region": "eu-west-1", "endpoint_url": moto.url}},
+               "certfleet_force_renew": ["web"]}
+    issued_before = moto.calls("IssueCertificate")
+    run = playbook(fleet, "-e", json.dumps(issuers), limit="honest-1")
+    assert run.returncode != 0
+    assert "issuer pca: cannot describe CA %s" % unknown in run.stdout, run.stdout[-3000:]
+    assert moto.calls("IssueCertificate") == issued_before
