@@ -86,7 +86,7 @@ def test_injected_server_names_are_refused_before_any_file_is_written(fleet, hos
     assert "TLS site 'www': server_names entry" in run.stdout and "is not a DNS name" in run.stdout, run.stdout[-3000:]
     assert config_snapshot(fleet, host, config_dir) == before
     assert config_snapshot(fleet, host, "/etc/certfleet") == certificates_before
-    leak = fleet["lab"].ssh(host, "curl -sk https://127.0.0.1/leak/passwd", check=False).stdout
+    leak = fleet["lab"].ssh(host, "curl -sk https://%s/leak/passwd" % fleet["lab"].hosts[host]["address"], check=False).stdout
     assert "root:x:0:0" not in leak
 
 
@@ -115,3 +115,48 @@ def test_an_unreachable_ca_is_refused_with_the_aws_error(fleet, moto):
     assert run.returncode != 0
     assert "issuer pca: cannot describe CA %s" % unknown in run.stdout, run.stdout[-3000:]
     assert moto.calls("IssueCertificate") == issued_before
+
+
+# Lab hosts share the machine's network: each site listens on its host's own address.
+SITE_OF_HOST = "[{'name': 'www', 'certificate': 'web', 'server_names': [inventory_hostname ~ '.example.internal'], " \
+               "'listen_address': ansible_host}]"
+SERVED = json.dumps({
+    "certfleet_nginx_sites": "{{ %s if inventory_hostname == 'honest-1' else [] }}" % SITE_OF_HOST,
+    "certfleet_apache_sites": "{{ %s if inventory_hostname == 'apache-1' else [] }}" % SITE_OF_HOST,
+    # moto's chain is its root alone: the served chain is checked against it.
+    "certfleet_tls_trust_anchor": "/etc/certfleet/certs/web/current/chain.pem",
+    "certfleet_keep_versions": 20,
+})
+
+
+def serving_current(fleet, host):
+    """(served serial, current serial, whether current's key matches its certificate)."""
+    served = fleet["lab"].ssh(host, "openssl s_client -connect %s:443 -servername %s.example.internal </dev/null "
+                                    "2>/dev/null | openssl x509 -noout -serial"
+                              % (fleet["lab"].hosts[host]["address"], host)).stdout.strip()
+    current = fleet["lab"].ssh(host, "openssl x509 -noout -serial -in /etc/certfleet/certs/web/current/cert.pem").stdout.strip()
+    matches = fleet["lab"].ssh(host, "cd /etc/certfleet/certs/web/current && test \"$(openssl x509 -noout -pubkey -in cert.pem)\""
+                                     " = \"$(openssl pkey -pubout -in key.pem)\"", check=False).returncode == 0
+    return served, current, matches
+
+
+def test_two_concurrent_forced_rotations_of_served_certificates_both_succeed(fleet, moto):
+    hosts = ["honest-1", "apache-1"]
+    first = playbook(fleet, "-e", SERVED, limit=",".join(hosts))
+    assert first.returncode == 0, first.stdout[-3000:]
+    versions = dict((host, len(fleet["lab"].ssh(host, "ls /etc/certfleet/certs/web").stdout.split())) for host in hosts)
+    issued_before = moto.calls("IssueCertificate")
+    command = ["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + fleet["vars"], "-e", SERVED,
+               "-e", '{"certfleet_force_renew": ["web"]}', "--limit", ",".join(hosts)]
+    runs = [subprocess.Popen(command, env=fleet["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _run in range(2)]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs[0][-3000:] + outputs[1][-3000:]
+    # Each run bought one certificate per host, and every one of them was installed.
+    assert moto.calls("IssueCertificate") - issued_before == 4
+    for host in hosts:
+        assert len(fleet["lab"].ssh(host, "ls /etc/certfleet/certs/web").stdout.split()) == versions[host] + 2
+        served, current, matches = serving_current(fleet, host)
+        assert served == current and matches, (host, served, current)
+    again = playbook(fleet, "-e", SERVED, limit=",".join(hosts))
+    assert all(play_recap(again.stdout)[host] == (0, 0) for host in hosts), again.stdout[-3000:]
