@@ -15,6 +15,7 @@ description:
     chain above it, and a trust bundle (the CA and every certificate above it, root last)
     ready for M(certfleet.pki.trust_anchor) or M(certfleet.pki.trust_bundle).
 extends_documentation_fragment:
+  - certfleet.pki.attributes.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -23,13 +24,6 @@ options:
     description: ARN of the private CA.
     type: str
     required: true
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
 author:
   - certfleet.pki maintainers (@certfleet)
 '''

@@ -17,18 +17,12 @@ description:
   - The certificate role runs it once per issuer and play, only when something is due.
   - Changes nothing; the private key never leaves the token.
 extends_documentation_fragment:
+  - certfleet.pki.attributes.read_only
   - certfleet.pki.pkcs11
 options:
   ca_certificate:
     description: The CA certificate the key should belong to (PEM content or a path).
     type: str
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
 seealso:
   - module: certfleet.pki.pkcs11_key
   - module: certfleet.pki.pkcs11_certificate

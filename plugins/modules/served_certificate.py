@@ -21,6 +21,8 @@ description:
     a reload is needed; a missing O(certificate) file is reported as RV(deployed=false)
     instead of failing.
   - Reads only; the same in check mode.
+extends_documentation_fragment:
+  - certfleet.pki.attributes.read_only
 options:
   address:
     description: Address to connect to (the server's listen address, or C(127.0.0.1)).
@@ -62,13 +64,6 @@ options:
     description: Fail when the endpoint cannot be reached, serves another certificate, or its chain does not verify.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
 requirements:
   - cryptography >= 3.4
 author:
