@@ -14,6 +14,10 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
+from ansible_collections.certfleet.pki.plugins.module_utils.declaration_defaults import (
+    DEFAULT_KEY,
+    DEFAULT_RENEW_BEFORE,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils.issuance_policy import PolicyError, check_allowed
 from ansible_collections.certfleet.pki.plugins.module_utils.names import (
     DeclarationError,
@@ -24,11 +28,8 @@ from ansible_collections.certfleet.pki.plugins.module_utils.names import (
 )
 from ansible_collections.certfleet.pki.plugins.module_utils.renewal import RenewBeforeError, parse_renew_before
 
-# The defaults of a certificate declaration: the one table the role and the status check share.
-DEFAULT_KEY = {"ec": {"type": "ec", "curve": "secp256r1"}, "rsa": {"type": "rsa", "size": 3072}}
 EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
 RSA_SIZES = (2048, 3072, 4096)
-DEFAULT_RENEW_BEFORE = "33%"
 DEFAULT_VALIDITY_DAYS = 90
 FORMATS = ("pem", "pkcs12")
 PROFILES = ("server", "client", "server_client")
@@ -165,9 +166,8 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter):
     if provider == "acmpca" and "profile" in declared:
         _fail(what, "profile", "is set by the ACM PCA issuer's template, not per certificate")
     try:
-        check_allowed(sans, profile if provider == "pkcs11" else None, validity_days,
-                      dict(issuer_options, allowed_profiles=issuer_options.get("allowed_profiles")
-                           if provider == "pkcs11" else None))
+        # An ACM PCA issuer's template decides the profile: None is not compared.
+        check_allowed(sans, profile if provider == "pkcs11" else None, validity_days, issuer_options)
     except PolicyError as error:
         _fail(what, "for host %s:" % host, "%s; nothing was signed" % error)
     formats = declared.get("formats") or ["pem"]
@@ -228,8 +228,8 @@ def certificate_plan(certificates, issuers, host, force_renew=None, revoking=Non
     if not 0 <= jitter < 1:
         raise AnsibleFilterError("certfleet_renewal_jitter %r must be at least 0 and below 1 (a share of the "
                                  "renewal window)" % (jitter,))
-    planned = [plan_certificate(declared, issuers, host, _name_list(force_renew), _name_list(revoking), jitter)
-               for declared in certificates]
+    force_renew, revoking = _name_list(force_renew), _name_list(revoking)
+    planned = [plan_certificate(declared, issuers, host, force_renew, revoking, jitter) for declared in certificates]
     names = [entry["name"] for entry in planned]
     repeated = sorted(set(name for name in names if names.count(name) > 1))
     if repeated:

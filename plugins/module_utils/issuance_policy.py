@@ -64,14 +64,15 @@ def check_csr_names(csr, common_name, subject_alt_names):
 
 
 def check_allowed(names, profile, validity_days, params):
-    """Issuer policy: every name matches an allowed pattern, the profile and lifetime are allowed."""
+    """Issuer policy: every name matches an allowed pattern, the profile (None: decided
+    elsewhere, not compared) and the lifetime are allowed."""
     patterns = params.get("allowed_names")
     if patterns is not None:
         for name in names:
             if not any(name_matches(name, pattern) for pattern in patterns):
                 raise PolicyError("%s is not allowed by the issuer (allowed_names: %s)" % (name, ", ".join(patterns)))
     allowed_profiles = params.get("allowed_profiles")
-    if allowed_profiles is not None and profile not in allowed_profiles:
+    if allowed_profiles is not None and profile is not None and profile not in allowed_profiles:
         raise PolicyError("profile %s is not allowed by the issuer (allowed_profiles: %s)"
                           % (profile, ", ".join(allowed_profiles)))
     maximum = params.get("max_validity_days")

@@ -38,22 +38,36 @@ def safe_name(value, field):
     return value
 
 
+def _is_dns_name(text, wildcard):
+    labels = text[2:].split(".") if wildcard and text.startswith("*.") else text.split(".")
+    return bool(text) and len(text) <= 253 and all(_DNS_LABEL.match(label) for label in labels)
+
+
+def _dns_rule(wildcard):
+    return "is not a DNS name (dot-separated labels of letters, digits and '-'%s)" % (
+        ", optionally after '*.'" if wildcard else "")
+
+
+def _parsed_ip(text):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
 def dns_name(value, field, wildcard=False):
     """A host name (letters, digits and '-' in dot-separated labels); '*.' may lead when
     ``wildcard``."""
-    text = value if isinstance(value, str) else ""
-    labels = text[2:].split(".") if wildcard and text.startswith("*.") else text.split(".")
-    if not text or len(text) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
-        _refuse(field, value, "is not a DNS name (dot-separated labels of letters, digits and '-'%s)"
-                % (", optionally after '*.'" if wildcard else ""))
-    return text.lower()
+    if not isinstance(value, str) or not _is_dns_name(value, wildcard):
+        _refuse(field, value, _dns_rule(wildcard))
+    return value.lower()
 
 
 def ip_address(value, field):
-    try:
-        return ipaddress.ip_address(value if isinstance(value, str) else "")
-    except ValueError:
+    address = _parsed_ip(value) if isinstance(value, str) else None
+    if address is None:
         _refuse(field, value, "is not an IP address")
+    return address
 
 
 def account_name(value, field):
@@ -76,13 +90,14 @@ def subject_alt_name(value, field):
     kind = kind.strip().upper()
     if not separator or not rest:
         _refuse(field, value, "must look like DNS:name, IP:address, URI:uri or email:address")
-    try:
-        if kind == "DNS":
-            return "DNS:" + dns_name(rest, field, wildcard=True)
-        if kind in ("IP", "IP ADDRESS"):
-            return "IP:" + str(ip_address(rest, field))
-    except DeclarationError as error:
-        _refuse(field, value, str(error).split("%r " % (rest,), 1)[-1])
+    if kind == "DNS":
+        if not _is_dns_name(rest, wildcard=True):
+            _refuse(field, value, _dns_rule(wildcard=True))
+        return "DNS:" + rest.lower()
+    if kind in ("IP", "IP ADDRESS"):
+        if _parsed_ip(rest) is None:
+            _refuse(field, value, "is not an IP address")
+        return "IP:" + str(_parsed_ip(rest))
     if kind in ("URI", "EMAIL"):
         if re.search(r"[\s\x00-\x1f\x7f]", rest):
             _refuse(field, value, "contains white space or control characters")

@@ -159,6 +159,13 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.certfleet.pki.plugins.module_utils.declaration_defaults import (
+    DEFAULT_KEY,
+    DEFAULT_RENEW_BEFORE,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils.declaration_defaults import (
+    key_description as declared_key_description,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils.files import read_text
 from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
@@ -184,12 +191,6 @@ try:
     from cryptography.x509.oid import NameOID
 except ImportError:
     pass  # reported by require_libraries
-
-
-def expected_key(declared):
-    if declared.get("type", "ec") == "rsa":
-        return "RSA %d" % int(declared.get("size", 3072))
-    return "EC %s" % declared.get("curve", "secp256r1")
 
 
 def installed(base_path, name):
@@ -223,9 +224,9 @@ def status_of(declared, params, now):
     if problem:
         entry["reasons"].append(problem)
         return entry
-    if key_description(key.public_key()) != expected_key(declared["key"]):
+    if key_description(key.public_key()) != declared_key_description(declared["key"]):
         entry["reasons"].append("key type changed (%s installed, %s declared)"
-                                % (key_description(key.public_key()), expected_key(declared["key"])))
+                                % (key_description(key.public_key()), declared_key_description(declared["key"])))
     ca = load_certificate(declared["ca_certificate"], "ca_certificate") if declared["ca_certificate"] else None
     jitter = renewal_jitter(declared["renew_before"], lifetime, params["jitter"], "%s/%s" % (params["host"], declared["name"]))
     entry["renew_at"] = due_at(certificate, declared["renew_before"], jitter).isoformat()
@@ -267,8 +268,8 @@ def main():
                 name=dict(type="str", required=True),
                 common_name=dict(type="str", required=True),
                 subject_alt_names=dict(type="list", elements="str", default=[]),
-                key=dict(type="dict", default={"type": "ec", "curve": "secp256r1"}, no_log=False),  # a key type, not a key
-                renew_before=dict(type="str", default="33%"),
+                key=dict(type="dict", default=DEFAULT_KEY["ec"], no_log=False),  # a key type, not a key
+                renew_before=dict(type="str", default=DEFAULT_RENEW_BEFORE),
                 ca_certificate=dict(type="str"),
                 force=dict(type="bool", default=False),
             )),
