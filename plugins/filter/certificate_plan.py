@@ -14,19 +14,19 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
-from ansible_collections.certfleet.pki.plugins.module_utils.declaration_defaults import (
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     DEFAULT_KEY,
     DEFAULT_RENEW_BEFORE,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.issuance_policy import PolicyError, check_allowed
-from ansible_collections.certfleet.pki.plugins.module_utils.names import (
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
+from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     DeclarationError,
     account_name,
     dns_name,
     safe_name,
     subject_alt_name,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.renewal import RenewBeforeError, parse_renew_before
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import RenewBeforeError, parse_renew_before
 
 EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
 RSA_SIZES = (2048, 3072, 4096)

@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
-from ansible_collections.certfleet.pki.plugins.module_utils.names import (
+from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     DeclarationError,
     config_path,
     dns_name,

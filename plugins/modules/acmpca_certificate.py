@@ -210,7 +210,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.acmpca import (
+from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     AcmPcaError,
     acmpca_client,
     check_signing_algorithm,
@@ -222,18 +222,18 @@ from ansible_collections.certfleet.pki.plugins.module_utils.acmpca import (
     template_name,
     validity_end,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.issuance_policy import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import (
     PolicyError,
     check_request,
     issuance_policy_argument_spec,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
     RenewBeforeError,
     parse_renew_before,
     renewal_reason,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     certificate_facts,
     load_certificate,

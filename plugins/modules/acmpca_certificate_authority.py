@@ -122,24 +122,23 @@ csr:
   type: str
 '''
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
-except ImportError:
-    pass  # AnsibleAWSModule reports missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.acmpca import (
+from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     AcmPcaError,
     acmpca_client,
+    api_call,
+    api_wait,
     check_signing_algorithm,
+    fail,
     idempotency_token,
+    list_certificate_authorities,
     template_arn,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
-    InputError,
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     certificate_facts,
     load_certificate,
     load_certificates,
@@ -156,33 +155,26 @@ class Authority:
         self.changed = False
 
     def call(self, operation, what, **kwargs):
-        try:
-            return getattr(self.client, operation)(aws_retry=True, **kwargs)
-        except (BotoCoreError, ClientError) as error:
-            self.module.fail_json_aws(error, msg="%s failed: %s" % (operation, what))
+        return api_call(self.client, operation, what, **kwargs)
 
     def find(self):
         arn, name = self.module.params["certificate_authority_arn"], self.module.params["name"]
         if arn:
             try:
-                return self.client.describe_certificate_authority(
-                    CertificateAuthorityArn=arn, aws_retry=True)["CertificateAuthority"]
-            except is_boto3_error_code("ResourceNotFoundException"):
+                return self.describe(arn)
+            except is_ansible_aws_error_code("ResourceNotFoundException"):
                 return None
-            except (BotoCoreError, ClientError) as error:  # pylint: disable=duplicate-except
-                self.module.fail_json_aws(error, msg="cannot describe CA %s" % arn)
-        paginator = self.client.get_paginator("list_certificate_authorities")
-        for page in paginator.paginate():
-            for authority in page["CertificateAuthorities"]:
-                if authority["Status"] == "DELETED":
-                    continue
-                tags = self.call("list_tags", "tags of %s" % authority["Arn"], CertificateAuthorityArn=authority["Arn"])
-                if {"Key": "Name", "Value": name} in tags.get("Tags", []):
-                    return authority
+        for authority in list_certificate_authorities(self.client):
+            if authority["Status"] == "DELETED":
+                continue
+            tags = self.call("list_tags", "read the tags of CA %s" % authority["Arn"], CertificateAuthorityArn=authority["Arn"])
+            if {"Key": "Name", "Value": name} in tags.get("Tags", []):
+                return authority
         return None
 
     def describe(self, arn):
-        return self.call("describe_certificate_authority", arn, CertificateAuthorityArn=arn)["CertificateAuthority"]
+        return self.call("describe_certificate_authority", "describe CA %s" % arn,
+                         CertificateAuthorityArn=arn)["CertificateAuthority"]
 
     def create(self):
         params = self.module.params
@@ -200,46 +192,42 @@ class Authority:
         if tags:
             request["Tags"] = [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
         request["IdempotencyToken"] = idempotency_token(params["name"], request)
-        arn = self.call("create_certificate_authority", "creating the CA", **request)["CertificateAuthorityArn"]
+        arn = self.call("create_certificate_authority", "create the CA", **request)["CertificateAuthorityArn"]
         self.wait("certificate_authority_csr_created", arn)
         self.changed = True
         return self.describe(arn)
 
     def wait(self, waiter, arn, **extra):
-        try:
-            self.client.get_waiter(waiter).wait(WaiterConfig={"Delay": 2, "MaxAttempts": 60},
-                                                CertificateAuthorityArn=arn, **extra)
-        except (BotoCoreError, ClientError, WaiterError) as error:
-            self.module.fail_json_aws(error, msg="CA %s did not get ready (%s)" % (arn, waiter))
+        api_wait(self.client, waiter, "wait for CA %s (%s)" % (arn, waiter), 2, 60, CertificateAuthorityArn=arn, **extra)
 
     def csr(self, arn):
-        return self.call("get_certificate_authority_csr", arn, CertificateAuthorityArn=arn)["Csr"]
+        return self.call("get_certificate_authority_csr", "read the CSR of CA %s" % arn, CertificateAuthorityArn=arn)["Csr"]
 
     def self_issue_root(self, authority):
         arn = authority["Arn"]
         algorithm = authority["CertificateAuthorityConfiguration"]["SigningAlgorithm"]
-        issued = self.call("issue_certificate", "self-issuing the root certificate", CertificateAuthorityArn=arn,
+        issued = self.call("issue_certificate", "self-issue the root certificate", CertificateAuthorityArn=arn,
                            Csr=self.csr(arn).encode(), SigningAlgorithm=algorithm,
                            TemplateArn=template_arn("RootCACertificate/V1", arn),
                            Validity={"Type": "YEARS", "Value": self.module.params["root_validity_years"]},
                            IdempotencyToken=idempotency_token(arn, "root certificate"))["CertificateArn"]
         self.wait("certificate_issued", arn, CertificateArn=issued)
-        certificate = self.call("get_certificate", issued, CertificateAuthorityArn=arn, CertificateArn=issued)
+        certificate = self.call("get_certificate", "fetch the root certificate %s" % issued, CertificateAuthorityArn=arn, CertificateArn=issued)
         self.import_certificate(arn, certificate["Certificate"], None)
 
     def import_certificate(self, arn, certificate_pem, chain_pem):
         request = dict(CertificateAuthorityArn=arn, Certificate=certificate_pem.encode())
         if chain_pem:
             request["CertificateChain"] = chain_pem.encode()
-        self.call("import_certificate_authority_certificate", "importing the CA certificate", **request)
+        self.call("import_certificate_authority_certificate", "import the CA certificate", **request)
         self.changed = True
 
     def installed_fingerprint(self, arn):
-        reply = self.call("get_certificate_authority_certificate", arn, CertificateAuthorityArn=arn)
+        reply = self.call("get_certificate_authority_certificate", "read the certificate of CA %s" % arn, CertificateAuthorityArn=arn)
         return certificate_facts(load_certificate(reply["Certificate"], "CA certificate"))["fingerprint_sha256"]
 
     def set_status(self, arn, status):
-        self.call("update_certificate_authority", "setting %s to %s" % (arn, status),
+        self.call("update_certificate_authority", "set CA %s to %s" % (arn, status),
                   CertificateAuthorityArn=arn, Status=status)
         self.changed = True
 
@@ -289,15 +277,15 @@ def converge(module, ca, authority):
     wanted_revocation = params["revocation_configuration"]
     if wanted_revocation and authority.get("RevocationConfiguration") != wanted_revocation:
         if not module.check_mode:
-            ca.call("update_certificate_authority", "revocation configuration", CertificateAuthorityArn=arn,
+            ca.call("update_certificate_authority", "update the revocation configuration of %s" % arn, CertificateAuthorityArn=arn,
                     RevocationConfiguration=wanted_revocation)
         ca.changed = True
     if params["tags"]:
-        have = dict((t["Key"], t["Value"]) for t in ca.call("list_tags", arn, CertificateAuthorityArn=arn).get("Tags", []))
+        have = dict((t["Key"], t["Value"]) for t in ca.call("list_tags", "read the tags of CA %s" % arn, CertificateAuthorityArn=arn).get("Tags", []))
         missing = [{"Key": k, "Value": str(v)} for k, v in sorted(params["tags"].items()) if have.get(k) != str(v)]
         if missing:
             if not module.check_mode:
-                ca.call("tag_certificate_authority", "tagging %s" % arn, CertificateAuthorityArn=arn, Tags=missing)
+                ca.call("tag_certificate_authority", "tag CA %s" % arn, CertificateAuthorityArn=arn, Tags=missing)
             ca.changed = True
 
 
@@ -308,7 +296,7 @@ def remove(module, ca, authority):
         arn = authority["Arn"]
         if authority["Status"] == "ACTIVE":
             ca.set_status(arn, "DISABLED")
-        ca.call("delete_certificate_authority", "deleting %s" % arn, CertificateAuthorityArn=arn,
+        ca.call("delete_certificate_authority", "delete CA %s" % arn, CertificateAuthorityArn=arn,
                 PermanentDeletionTimeInDays=module.params["permanent_deletion_time_in_days"])
     return dict(changed=True, certificate_authority_arn=authority["Arn"], status="DELETED")
 
@@ -357,8 +345,8 @@ def main():
     require_libraries(module, "cryptography")
     try:
         result = run(module, acmpca_client(module))
-    except (AcmPcaError, InputError) as error:
-        module.fail_json(msg=str(error))
+    except CertfleetError as error:
+        fail(module, error)
     module.exit_json(**result)
 
 

@@ -81,17 +81,13 @@ trust_bundle:
   type: str
 '''
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass  # AnsibleAWSModule reports missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.acmpca import acmpca_client
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import acmpca_client, api_call, fail
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     load_certificate,
     load_certificates,
     order_upwards,
@@ -101,11 +97,9 @@ from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
 HAS_CERTIFICATE = ("ACTIVE", "DISABLED", "EXPIRED")
 
 
-def describe(module, client, arn):
-    try:
-        authority = client.describe_certificate_authority(CertificateAuthorityArn=arn, aws_retry=True)["CertificateAuthority"]
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json_aws(error, msg="cannot describe CA %s" % arn)
+def describe(client, arn):
+    authority = api_call(client, "describe_certificate_authority", "describe CA %s" % arn,
+                         CertificateAuthorityArn=arn)["CertificateAuthority"]
     configuration = authority["CertificateAuthorityConfiguration"]
     result = dict(status=authority["Status"], type=authority["Type"], key_algorithm=configuration["KeyAlgorithm"],
                   signing_algorithm=configuration["SigningAlgorithm"], usage_mode=authority.get("UsageMode"))
@@ -114,13 +108,12 @@ def describe(module, client, arn):
     return result
 
 
-def certificates(module, client, arn):
+def certificates(client, arn):
     try:
-        reply = client.get_certificate_authority_certificate(CertificateAuthorityArn=arn, aws_retry=True)
-    except is_boto3_error_code("InvalidStateException"):
+        reply = api_call(client, "get_certificate_authority_certificate", "read the certificate of CA %s" % arn,
+                         CertificateAuthorityArn=arn)
+    except is_ansible_aws_error_code("InvalidStateException"):
         return {}  # a CA whose state withholds its certificate: RV(status) says which
-    except (BotoCoreError, ClientError) as error:  # pylint: disable=duplicate-except
-        module.fail_json_aws(error, msg="cannot read the certificate of CA %s" % arn)
     certificate = load_certificate(reply["Certificate"], "CA certificate")
     above = load_certificates(reply["CertificateChain"], "CA chain") if reply.get("CertificateChain") else []
     return dict(certificate=to_pem(certificate), certificate_chain="".join(to_pem(c) for c in above),
@@ -133,9 +126,12 @@ def main():
     require_libraries(module, "cryptography")
     client = acmpca_client(module)
     arn = module.params["certificate_authority_arn"]
-    result = describe(module, client, arn)
-    if result["status"] in HAS_CERTIFICATE:
-        result.update(certificates(module, client, arn))
+    try:
+        result = describe(client, arn)
+        if result["status"] in HAS_CERTIFICATE:
+            result.update(certificates(client, arn))
+    except CertfleetError as error:
+        fail(module, error)
     module.exit_json(changed=False, **result)
 
 

@@ -133,9 +133,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.files import read_text
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     certificate_facts,
     certificate_summary,
@@ -159,7 +160,7 @@ PKCS12 = "cert.p12"
 PRESENT = "(present)"  # how an existing PKCS#12 file is compared: it is re-encrypted on each write
 
 
-class DeployError(Exception):
+class DeployError(CertfleetError):
     pass
 
 

@@ -159,24 +159,25 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.declaration_defaults import (
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     DEFAULT_KEY,
     DEFAULT_RENEW_BEFORE,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.declaration_defaults import (
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     key_description as declared_key_description,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.files import read_text
-from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
     RenewBeforeError,
     due_at,
     parse_renew_before,
     renewal_jitter,
     renewal_reason,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import key_description
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_description
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     certificate_facts,
     load_certificate,
@@ -287,7 +288,7 @@ def main():
         for declared in module.params["certificates"]:
             parse_renew_before(declared["renew_before"])
         statuses = [status_of(declared, module.params, now) for declared in module.params["certificates"]]
-    except (InputError, RenewBeforeError) as error:
+    except CertfleetError as error:
         module.fail_json(msg=str(error))
     left_behind = []
     if module.params["staging_path"]:

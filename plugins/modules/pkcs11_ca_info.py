@@ -88,15 +88,16 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import (
     excess_usages,
     open_token,
     pkcs11_argument_spec,
     public_key_of,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError, key_description
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError, key_description
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     load_certificate,
     not_valid_after,
@@ -125,7 +126,7 @@ def main():
         certificate = load_certificate(module.params["ca_certificate"], "ca_certificate") \
             if module.params["ca_certificate"] else None
         result, public_key = key_facts(module.params)
-    except (InputError, SignerError) as error:
+    except CertfleetError as error:
         module.fail_json(msg=str(error))
     if certificate is not None:
         now = datetime.datetime.now(datetime.timezone.utc)

@@ -193,25 +193,25 @@ validity_clamped:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import (
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import (
     IssuanceError,
     build_certificate,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import ProfileError
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.issuance_policy import (
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_profiles import ProfileError
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import (
     PolicyError,
     check_request,
     issuance_policy_argument_spec,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import open_token, pkcs11_argument_spec
-from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
+from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import open_token, pkcs11_argument_spec
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
     RenewBeforeError,
     parse_renew_before,
     renewal_reason,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     certificate_facts,
     load_certificate,

@@ -104,8 +104,8 @@ excess_usages:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import (
     EC_CURVES,
     RSA_SIZES,
     excess_usages,
@@ -115,8 +115,8 @@ from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import 
     pkcs11_argument_spec,
     public_key_of,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError, key_description
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import public_key_pem
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError, key_description
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import public_key_pem
 
 
 def wanted_description(params):

@@ -121,9 +121,9 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.tls_probe import ProbeError, chain_error, served_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._tls_probe import ProbeError, chain_error, served_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError, certificate_facts, load_certificate,
 )
 

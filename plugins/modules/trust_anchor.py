@@ -120,15 +120,16 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.files import read_text, write_atomically
-from ansible_collections.certfleet.pki.plugins.module_utils.trust_checks import TrustError, refuse_unusable
-from ansible_collections.certfleet.pki.plugins.module_utils.trust_platforms import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text, write_atomically
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_checks import TrustError, refuse_unusable
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_platforms import (
     PLATFORMS,
     UnsupportedPlatform,
     detect_platform,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     certificate_facts,
     certificate_summary,
@@ -266,7 +267,7 @@ def main():
     require_libraries(module, "cryptography")
     try:
         result = run(module)
-    except (InputError, TrustError, UnsupportedPlatform) as error:
+    except CertfleetError as error:
         module.fail_json(msg=str(error))
     module.exit_json(**result)
 

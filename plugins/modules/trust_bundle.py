@@ -85,10 +85,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils.dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils.files import read_text, write_atomically
-from ansible_collections.certfleet.pki.plugins.module_utils.trust_checks import TrustError, refuse_unusable
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text, write_atomically
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_checks import TrustError, refuse_unusable
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     certificate_facts,
     certificate_summary,
@@ -158,7 +159,7 @@ def main():
     require_libraries(module, "cryptography")
     try:
         result = run(module)
-    except (InputError, TrustError) as error:
+    except CertfleetError as error:
         module.fail_json(msg=str(error))
     if not module._diff:  # pylint: disable=protected-access
         result.pop("diff")

@@ -16,7 +16,7 @@ import pkcs11
 from pkcs11 import Attribute, ObjectClass
 
 from ansible_collections.certfleet.pki.plugins.modules import pkcs11_certificate, pkcs11_key
-from ansible_collections.certfleet.pki.plugins.module_utils import pkcs11_token
+from ansible_collections.certfleet.pki.plugins.module_utils import _pkcs11_token as pkcs11_token
 
 SERVER_SANS = ["DNS:www.example.internal", "IP:127.0.1.9"]
 
@@ -113,8 +113,8 @@ def test_client_certificate_verifies_for_client_auth(root, softhsm, module_runne
 
 
 def test_subordinate_ca_chain_verifies(root, softhsm, module_runner, tmp_path):
-    from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
-    from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
+    from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+    from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 
     csr, sub_key = make_csr("Test Issuing CA")
     sub = issue(module_runner, softhsm, root, csr, profile="subordinate_ca", path_length=0, validity_days=365)
@@ -279,7 +279,7 @@ def test_rsa_root_signs_rsa_leaf_with_key_encipherment(softhsm, module_runner):
 
 
 def test_expired_ca_certificate_is_refused(softhsm, module_runner, root):
-    from ansible_collections.certfleet.pki.plugins.module_utils import certificate_builder
+    from ansible_collections.certfleet.pki.plugins.module_utils import _certificate_builder as certificate_builder
     ca = x509.load_pem_x509_certificate(root["certificate"].encode())
     with pytest.raises(certificate_builder.IssuanceError, match="the CA certificate expired"):
         certificate_builder.validity_window(30, ca, True, now=ca.not_valid_after_utc + datetime.timedelta(days=1))

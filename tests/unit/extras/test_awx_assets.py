@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.certfleet.pki.plugins.module_utils.pkcs11_token import pkcs11_argument_spec
+from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import pkcs11_argument_spec
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 AWX = os.path.join(REPO, "extras", "awx")

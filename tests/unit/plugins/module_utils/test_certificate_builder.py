@@ -5,13 +5,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import (
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import (
     IssuanceError,
     build_certificate,
     validity_window,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import ProfileError, profile_of
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_profiles import ProfileError, profile_of
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -100,7 +100,7 @@ def test_serials_are_random_159_bit(ca):
 
 def test_unsupported_ca_key_algorithm_is_named():
     from cryptography.hazmat.primitives.asymmetric import ed25519
-    from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError
+    from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError
     with pytest.raises(SignerError, match="unsupported CA key algorithm: Ed25519PublicKey"):
         SoftwareSigner(ed25519.Ed25519PrivateKey.generate())
 

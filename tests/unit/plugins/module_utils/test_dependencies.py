@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.certfleet.pki.plugins.module_utils import dependencies
+from ansible_collections.certfleet.pki.plugins.module_utils import _dependencies as dependencies
 
 
 class FailingModule:

@@ -5,14 +5,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils.renewal import (
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
     RenewBeforeError,
     parse_renew_before,
     renewal_point,
     renewal_reason,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 SANS = [x509.DNSName("web.example.internal")]

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.certfleet.pki.plugins.module_utils.trust_platforms import (
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_platforms import (
     UnsupportedPlatform,
     detect_platform,
 )

@@ -3,7 +3,7 @@ import ipaddress
 import pytest
 from cryptography import x509
 
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     format_general_name,
     load_certificates,

@@ -6,7 +6,7 @@ from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.certfleet.pki.plugins.module_utils import acmpca
+from ansible_collections.certfleet.pki.plugins.module_utils import _acmpca as acmpca
 
 
 def stub_acmpca(monkeypatch, module, retries):

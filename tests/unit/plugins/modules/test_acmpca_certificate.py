@@ -10,11 +10,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.certfleet.pki.plugins.module_utils import acmpca
+from ansible_collections.certfleet.pki.plugins.module_utils import _acmpca as acmpca
 from acmpca_stub import stub_acmpca  # pylint: disable=import-error
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate
 
 CA_ARN = "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/11111111-2222-3333-4444-555555555555"

@@ -7,10 +7,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils.renewal import renewal_jitter
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import renewal_jitter
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import certificate_deploy, certificate_status
 
 from test_certificate_deploy import write_key  # pylint: disable=import-error

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import served_certificate
 
 NAME = "web.example.internal"

@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.certfleet.pki.plugins.module_utils import trust_platforms
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SoftwareSigner
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.module_utils import _trust_platforms as trust_platforms
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import trust_anchor, trust_bundle
 
 

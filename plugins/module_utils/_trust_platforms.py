@@ -9,6 +9,8 @@ __metaclass__ = type
 
 from collections import namedtuple
 
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+
 # removal_command runs instead of update_command when anchors were removed: Debian's and
 # Alpine's update-ca-certificates leave the removed anchors' links (named and hashed) in
 # /etc/ssl/certs unless told to rebuild them with --fresh.
@@ -36,7 +38,7 @@ _FAMILY_OF = {
 }
 
 
-class UnsupportedPlatform(Exception):
+class UnsupportedPlatform(CertfleetError):
     pass
 
 

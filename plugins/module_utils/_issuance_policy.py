@@ -13,15 +13,16 @@ try:
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
-from ansible_collections.certfleet.pki.plugins.module_utils.names import name_matches
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._names import name_matches
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     format_general_name,
     parse_general_name,
     subject_alt_names_of,
 )
 
 
-class PolicyError(Exception):
+class PolicyError(CertfleetError):
     pass
 
 

@@ -13,10 +13,11 @@ try:
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import certificate_facts, not_valid_after
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, not_valid_after
 
 
-class TrustError(Exception):
+class TrustError(CertfleetError):
     pass
 
 

@@ -12,6 +12,8 @@ import ipaddress
 import os
 import re
 
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+
 try:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
@@ -36,7 +38,7 @@ _NAME_ATTRIBUTES = {
 }
 
 
-class InputError(Exception):
+class InputError(CertfleetError):
     """An input cannot be read or parsed; the message names which."""
 
 

@@ -11,6 +11,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+
 # A certificate, site or issuer name becomes a directory and a config comment: one path
 # component of letters, digits, '.', '_' and '-', not starting with a dot.
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -22,7 +24,7 @@ _ACCOUNT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$")
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9_./@+:-]*$")
 
 
-class DeclarationError(ValueError):
+class DeclarationError(CertfleetError):
     """A declared value that must not reach a host."""
 
 

@@ -7,6 +7,8 @@ the criticality RFC 5280 and the CA/Browser Forum baseline expect."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -29,7 +31,7 @@ def _extended_key_usages():
     }
 
 
-class ProfileError(Exception):
+class ProfileError(CertfleetError):
     pass
 
 

@@ -17,6 +17,8 @@ key could follow) and exposes three things:
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+
 try:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -24,7 +26,7 @@ except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
 
-class SignerError(Exception):
+class SignerError(CertfleetError):
     """A signing key cannot be used; the message names the cause."""
 
 

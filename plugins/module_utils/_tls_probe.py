@@ -10,8 +10,10 @@ __metaclass__ = type
 import socket
 import ssl
 
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 
-class ProbeError(Exception):
+
+class ProbeError(CertfleetError):
     """The endpoint could not be reached or completed no handshake; the message says why."""
 
 

@@ -18,12 +18,13 @@ try:
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import (
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_profiles import (
     authority_key_identifier,
     extensions_for,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import SignerError, key_description
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError, key_description
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     directly_issued_by,
     not_valid_after,
     same_public_key,
@@ -35,7 +36,7 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)
 _layout_keys = {}
 
 
-class IssuanceError(Exception):
+class IssuanceError(CertfleetError):
     pass
 
 

@@ -32,7 +32,7 @@ try:
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
-from ansible_collections.certfleet.pki.plugins.module_utils.signers import (
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import (
     SignerError,
     default_hash_for,
     key_description,

@@ -11,8 +11,9 @@ import datetime
 import hashlib
 import re
 
-from ansible_collections.certfleet.pki.plugins.module_utils.certificate_profiles import profile_of
-from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_profiles import profile_of
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     directly_issued_by,
     format_general_name,
     not_valid_after,
@@ -24,7 +25,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils.x509_util import (
 _RENEW_BEFORE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|%)\s*$")
 
 
-class RenewBeforeError(ValueError):
+class RenewBeforeError(CertfleetError):
     pass
 
 

@@ -1,0 +1,13 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one base of every error the collection raises on purpose: a module or filter that
+catches CertfleetError reports the message as it is (it names the field and the value),
+and anything else is a bug that shows its traceback."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class CertfleetError(Exception):
+    """A problem the user can fix, described in the message."""
