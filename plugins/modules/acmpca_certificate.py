@@ -26,6 +26,7 @@ description:
     policy (O(allowed_names), O(allowed_profiles), O(max_validity_days)) before any call to
     AWS; a request they do not allow buys nothing.
 extends_documentation_fragment:
+  - certfleet.pki.issuing
   - certfleet.pki.issuance_policy
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -41,9 +42,6 @@ options:
     type: str
     choices: [present, revoked]
     default: present
-  csr:
-    description: The certificate signing request, PEM content or a path. Required with O(state=present).
-    type: str
   template_arn:
     description:
       - Certificate template, as an ARN or a short name such as C(EndEntityServerAuthCertificate)
@@ -99,17 +97,6 @@ options:
       - The CA certificate (PEM content or a path). When given, deciding whether
         O(current_certificate) still fits needs no call to the CA.
     type: str
-  current_certificate:
-    description: The certificate in use now (PEM content or a path); with O(state=revoked), the one to revoke.
-    type: str
-  renew_before:
-    description: When the current certificate is due, as days before expiry (C(30d)) or share of lifetime left (C(33%)).
-    type: str
-    default: "33%"
-  force:
-    description: Issue even when the current certificate still fits.
-    type: bool
-    default: false
   replaces:
     description:
       - Serial number (hex) of the certificate the new one replaces (the serial of
@@ -126,7 +113,9 @@ options:
     type: int
     default: 120
   serial:
-    description: Serial number (hex, with or without colons) to revoke.
+    description:
+      - Serial number (hex, with or without colons) to revoke. With O(state=revoked) and no
+        O(serial), the serial of O(current_certificate) is revoked.
     type: str
   revocation_reason:
     description: Reason recorded in the CRL.
@@ -170,12 +159,16 @@ certificate:
   description: The certificate (PEM); the current one when nothing was due; null in check mode or without O(wait).
   returned: state is present
   type: str
+chain:
+  description: The chain above the certificate (PEM), as ACM PCA returns it; null in check mode when one would be issued.
+  returned: state is present
+  type: str
 certificate_chain:
-  description: The chain above the certificate (PEM), as ACM PCA returns it.
+  description: The same as RV(chain), the name this module used before 0.2.0.
   returned: state is present
   type: str
 fullchain:
-  description: RV(certificate) followed by RV(certificate_chain).
+  description: RV(certificate) followed by RV(chain).
   returned: state is present
   type: str
 certificate_arn:
@@ -202,18 +195,16 @@ renewal_reason:
 
 import datetime
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
-except ImportError:
-    pass  # AnsibleAWSModule reports missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     AcmPcaError,
     acmpca_client,
+    api_call,
+    api_wait,
     check_signing_algorithm,
+    fail,
     idempotency_token,
     is_api_passthrough,
     profile_of_template,
@@ -223,18 +214,11 @@ from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     validity_end,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import (
-    PolicyError,
-    check_request,
-    issuance_policy_argument_spec,
-)
-from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
-    RenewBeforeError,
-    parse_renew_before,
-    renewal_reason,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance import issuing_argument_spec, run_issuance
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import check_request
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import parse_renew_before, renewal_reason
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
     certificate_facts,
     load_certificate,
     load_certificates,
@@ -268,13 +252,15 @@ def validity_days_of(validity, now):
     return int(-(-(validity_end(validity, now) - now).total_seconds() // 86400))
 
 
-class Issuance:
-    """One ACM PCA issuance request, checked and decided before anything is bought."""
+class PrivateCaIssuer:
+    """The ACM Private CA backend of the issuing contract (module_utils/_issuance.py): one
+    request, checked before anything is bought."""
 
-    def __init__(self, module, client):
-        self.module = module
+    result_fields = {"certificate_arn": None}
+
+    def __init__(self, params, client):
+        self.params = params
         self.client = client
-        params = module.params
         self.ca_arn = params["certificate_authority_arn"]
         self.template = template_arn(params["template_arn"], self.ca_arn)
         if params["api_passthrough"] and not is_api_passthrough(self.template):
@@ -289,47 +275,43 @@ class Issuance:
         profile = profile_of_template(self.template) or template_name(self.template)
         check_request(self.csr, profile, validity_days_of(self.validity, datetime.datetime.now(datetime.timezone.utc)),
                       params)
+        self.chain_pem = None
 
     def replaced_serial(self):
-        if self.module.params["replaces"]:
-            return self.module.params["replaces"].replace(":", "").lower()
+        if self.params["replaces"]:
+            return self.params["replaces"].replace(":", "").lower()
         return certificate_facts(self.current)["serial"] if self.current else None
 
-    def ca_chain(self):
-        """(CA certificate, PEM of CA certificate + chain above it)."""
-        if self.module.params["ca_certificate"]:
-            certificates = load_certificates(self.module.params["ca_certificate"], "ca_certificate")
-            return certificates[0], "".join(to_pem(c) for c in certificates)
-        try:
-            reply = self.client.get_certificate_authority_certificate(CertificateAuthorityArn=self.ca_arn, aws_retry=True)
-        except (BotoCoreError, ClientError) as error:
-            self.module.fail_json_aws(error, msg="cannot read the certificate of CA %s" % self.ca_arn)
-        chain_pem = reply["Certificate"].strip() + "\n" + reply.get("CertificateChain", "").strip()
-        return load_certificate(reply["Certificate"], "CA certificate"), chain_pem.strip() + "\n"
+    def ca_certificate(self):
+        """The CA certificate; the chain above the current certificate is kept for current_chain()."""
+        if self.params["ca_certificate"]:
+            certificates = load_certificates(self.params["ca_certificate"], "ca_certificate")
+            self.chain_pem = "".join(to_pem(c) for c in certificates)
+            return certificates[0]
+        reply = api_call(self.client, "get_certificate_authority_certificate", "read the certificate of CA %s" % self.ca_arn,
+                         CertificateAuthorityArn=self.ca_arn)
+        self.chain_pem = (reply["Certificate"].strip() + "\n" + reply.get("CertificateChain", "").strip()).strip() + "\n"
+        return load_certificate(reply["Certificate"], "CA certificate")
 
-    def reason(self):
-        if self.module.params["force"]:
-            return "forced", None
+    def renewal_reason(self):
         if self.current is None:
-            return "no current certificate", None
-        ca_certificate, chain_pem = self.ca_chain()
-        reason = renewal_reason(self.current, dict(
-            ca_certificate=ca_certificate, public_key=self.csr.public_key(), subject=self.csr.subject,
+            return "no current certificate"  # decided without a call to AWS
+        return renewal_reason(self.current, dict(
+            ca_certificate=self.ca_certificate(), public_key=self.csr.public_key(), subject=self.csr.subject,
             subject_alt_names=subject_alt_names_of(self.csr), profile=profile_of_template(self.template)),
-            self.module.params["renew_before"])
-        return reason, chain_pem
+            self.params["renew_before"])
+
+    def current_chain(self):
+        return self.chain_pem
 
     def checked_request(self):
         """The IssueCertificate arguments, after the CA's state, key and lifetime allow them."""
-        try:
-            authority = self.client.describe_certificate_authority(
-                CertificateAuthorityArn=self.ca_arn, aws_retry=True)["CertificateAuthority"]
-        except (BotoCoreError, ClientError) as error:
-            self.module.fail_json_aws(error, msg="cannot describe CA %s" % self.ca_arn)
+        authority = api_call(self.client, "describe_certificate_authority", "describe CA %s" % self.ca_arn,
+                             CertificateAuthorityArn=self.ca_arn)["CertificateAuthority"]
         if authority["Status"] != "ACTIVE":
             raise AcmPcaError("CA %s is %s, not ACTIVE: it cannot issue" % (self.ca_arn, authority["Status"]))
         key_algorithm = authority["CertificateAuthorityConfiguration"]["KeyAlgorithm"]
-        algorithm = check_signing_algorithm(key_algorithm, self.module.params["signing_algorithm"])
+        algorithm = check_signing_algorithm(key_algorithm, self.params["signing_algorithm"])
         ca_end = authority.get("NotAfter")
         end = validity_end(self.validity, datetime.datetime.now(datetime.timezone.utc))
         if ca_end is not None and end > ca_end:
@@ -337,49 +319,31 @@ class Issuance:
                               % (end.isoformat(), ca_end.isoformat()))
         request = dict(CertificateAuthorityArn=self.ca_arn, Csr=self.csr_pem.encode(), SigningAlgorithm=algorithm,
                        TemplateArn=self.template, Validity=self.validity)
-        if self.module.params["validity_not_before"]:
-            not_before = self.module.params["validity_not_before"]
+        if self.params["validity_not_before"]:
+            not_before = self.params["validity_not_before"]
             request["ValidityNotBefore"] = {"Type": not_before["type"], "Value": not_before["value"]}
-        if self.module.params["api_passthrough"]:
-            request["ApiPassthrough"] = self.module.params["api_passthrough"]
+        if self.params["api_passthrough"]:
+            request["ApiPassthrough"] = self.params["api_passthrough"]
         fingerprinted = dict((k, v) for k, v in request.items() if k not in ("Csr", "CertificateAuthorityArn"))
         request["IdempotencyToken"] = idempotency_token(self.ca_arn, self.csr_pem, fingerprinted, self.replaced_serial())
         return request
 
     def issue(self):
-        request = self.checked_request()
-        try:
-            arn = self.client.issue_certificate(aws_retry=True, **request)["CertificateArn"]
-        except (BotoCoreError, ClientError) as error:
-            self.module.fail_json_aws(error, msg="IssueCertificate failed on CA %s" % self.ca_arn)
-        if not self.module.params["wait"]:
-            return arn, None, None
-        try:
-            self.client.get_waiter("certificate_issued").wait(
-                CertificateAuthorityArn=self.ca_arn, CertificateArn=arn,
-                WaiterConfig={"Delay": 1, "MaxAttempts": max(1, self.module.params["wait_timeout"])})
-            reply = self.client.get_certificate(CertificateAuthorityArn=self.ca_arn, CertificateArn=arn, aws_retry=True)
-        except (BotoCoreError, ClientError, WaiterError) as error:
-            self.module.fail_json_aws(error, msg="certificate %s was requested but could not be fetched; "
-                                                 "re-running within 5 minutes returns the same certificate" % arn)
-        return arn, reply["Certificate"].strip() + "\n", reply.get("CertificateChain", "").strip() + "\n"
+        arn = api_call(self.client, "issue_certificate", "issue a certificate from CA %s (IssueCertificate)" % self.ca_arn,
+                       **self.checked_request())["CertificateArn"]
+        if not self.params["wait"]:
+            return None, None, dict(certificate_arn=arn)
+        fetch = "fetch certificate %s; re-running within 5 minutes returns the same certificate" % arn
+        api_wait(self.client, "certificate_issued", fetch, 1, max(1, self.params["wait_timeout"]),
+                 CertificateAuthorityArn=self.ca_arn, CertificateArn=arn)
+        reply = api_call(self.client, "get_certificate", fetch, CertificateAuthorityArn=self.ca_arn, CertificateArn=arn)
+        return (load_certificate(reply["Certificate"], "issued certificate"),
+                reply.get("CertificateChain", "").strip() + "\n", dict(certificate_arn=arn))
 
 
 def present(module, client):
-    issuance = Issuance(module, client)
-    reason, chain_pem = issuance.reason()
-    if reason is None:
-        current_pem = to_pem(issuance.current)
-        return dict(changed=False, renewal_reason=None, certificate=current_pem, certificate_chain=chain_pem,
-                    fullchain=current_pem + chain_pem, certificate_arn=None, **certificate_facts(issuance.current))
-    if module.check_mode:
-        return dict(changed=True, renewal_reason=reason, certificate=None, certificate_chain=None, fullchain=None,
-                    certificate_arn=None)
-    arn, certificate_pem, chain = issuance.issue()
-    result = dict(changed=True, renewal_reason=reason, certificate_arn=arn, certificate=certificate_pem,
-                  certificate_chain=chain, fullchain=(certificate_pem + chain) if certificate_pem else None)
-    if certificate_pem:
-        result.update(certificate_facts(load_certificate(certificate_pem, "issued certificate")))
+    result = run_issuance(module, PrivateCaIssuer(module.params, client))
+    result["certificate_chain"] = result["chain"]
     return result
 
 
@@ -394,22 +358,19 @@ def revoked(module, client):
     if module.check_mode:
         return dict(changed=True, serial=serial)
     try:
-        client.revoke_certificate(CertificateAuthorityArn=params["certificate_authority_arn"],
-                                  CertificateSerial=serial_for_api(serial),
-                                  RevocationReason=params["revocation_reason"], aws_retry=True)
-    except is_boto3_error_code("RequestAlreadyProcessedException"):
+        api_call(client, "revoke_certificate", "revoke serial %s (RevokeCertificate)" % serial,
+                 CertificateAuthorityArn=params["certificate_authority_arn"], CertificateSerial=serial_for_api(serial),
+                 RevocationReason=params["revocation_reason"])
+    except is_ansible_aws_error_code("RequestAlreadyProcessedException"):
         return dict(changed=False, serial=serial)
-    except (BotoCoreError, ClientError) as error:  # pylint: disable=duplicate-except
-        module.fail_json_aws(error, msg="RevokeCertificate failed for serial %s" % serial)
     return dict(changed=True, serial=serial)
 
 
 def main():
-    argument_spec = issuance_policy_argument_spec()
+    argument_spec = issuing_argument_spec()
     argument_spec.update(
         certificate_authority_arn=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "revoked"], default="present"),
-        csr=dict(type="str"),
         template_arn=dict(type="str", default="EndEntityCertificate/V1"),
         signing_algorithm=dict(type="str", choices=["SHA256WITHECDSA", "SHA384WITHECDSA", "SHA512WITHECDSA",
                                                     "SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA",
@@ -419,9 +380,6 @@ def main():
         validity_not_before=dict(type="dict", options=NOT_BEFORE_SPEC),
         api_passthrough=dict(type="dict", no_log=False),
         ca_certificate=dict(type="str"),
-        current_certificate=dict(type="str"),
-        renew_before=dict(type="str", default="33%"),
-        force=dict(type="bool", default=False),
         replaces=dict(type="str"),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
@@ -440,8 +398,8 @@ def main():
     client = acmpca_client(module)
     try:
         result = present(module, client) if module.params["state"] == "present" else revoked(module, client)
-    except (AcmPcaError, InputError, PolicyError, RenewBeforeError) as error:
-        module.fail_json(msg=str(error))
+    except CertfleetError as error:
+        fail(module, error)
     module.exit_json(**result)
 
 

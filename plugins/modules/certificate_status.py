@@ -170,7 +170,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
-    RenewBeforeError,
     due_at,
     parse_renew_before,
     renewal_jitter,

@@ -96,9 +96,8 @@ from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import
     pkcs11_argument_spec,
     public_key_of,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError, key_description
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_description
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
     load_certificate,
     not_valid_after,
     not_valid_before,

@@ -25,6 +25,7 @@ description:
     opened; a request they do not allow signs nothing.
 extends_documentation_fragment:
   - certfleet.pki.pkcs11
+  - certfleet.pki.issuing
   - certfleet.pki.issuance_policy
 options:
   profile:
@@ -37,11 +38,6 @@ options:
     type: str
     choices: [server, client, server_client, code_signing, subordinate_ca, root_ca]
     default: server
-  csr:
-    description:
-      - The certificate signing request, as PEM content or the path of a PEM file.
-      - Required unless O(profile=root_ca). Its signature is checked.
-    type: str
   ca_certificate:
     description:
       - The certificate of the CA key on the token, as PEM content or a path.
@@ -84,21 +80,6 @@ options:
   ca_issuers_url:
     description: URL of the issuing CA's certificate for the authority information access extension.
     type: str
-  current_certificate:
-    description:
-      - The certificate in use now (PEM content or a path). When it still fits the request
-        and is outside the renewal window, it is returned and nothing is signed.
-    type: str
-  renew_before:
-    description:
-      - When a current certificate is due for renewal, as days before it expires (C(30d))
-        or as the share of its lifetime left (C(33%)).
-    type: str
-    default: "33%"
-  force:
-    description: Issue a new certificate even when the current one still fits.
-    type: bool
-    default: false
 attributes:
   check_mode:
     support: full
@@ -193,27 +174,14 @@ validity_clamped:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import (
-    IssuanceError,
-    build_certificate,
-)
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_profiles import ProfileError
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import (
-    PolicyError,
-    check_request,
-    issuance_policy_argument_spec,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance import issuing_argument_spec, run_issuance
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import check_request
 from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import open_token, pkcs11_argument_spec
-from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
-    RenewBeforeError,
-    parse_renew_before,
-    renewal_reason,
-)
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError
+from ansible_collections.certfleet.pki.plugins.module_utils._renewal import parse_renew_before, renewal_reason
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
-    certificate_facts,
     load_certificate,
     load_certificates,
     load_csr,
@@ -255,74 +223,63 @@ class Request:
         else:
             self.subject_alt_names = subject_alt_names_of(self.csr) if self.csr else []
 
-    def reason_to_issue(self, public_key):
-        if self.params["force"]:
-            return "forced"
-        return renewal_reason(self.current, dict(
-            ca_certificate=self.ca_certificate, public_key=public_key, subject=self.subject,
-            subject_alt_names=self.subject_alt_names, profile=self.profile), self.params["renew_before"])
 
-    def issue(self, signer, public_key):
-        return build_certificate(
-            signer, self.profile, self.subject, public_key, issuer_certificate=self.ca_certificate,
-            subject_alt_names=self.subject_alt_names, validity_days=self.validity_days,
-            validity_clamp=self.params["validity_clamp"], path_length=self.params["path_length"],
-            crl_distribution_points=self.params["crl_distribution_points"],
-            ocsp_url=self.params["ocsp_url"], ca_issuers_url=self.params["ca_issuers_url"])
+class TokenIssuer:
+    """The PKCS#11 backend of the issuing contract (module_utils/_issuance.py). The token is
+    opened only to issue, except for a root, whose public key is the token key itself."""
 
+    result_fields = {}
 
-def certificate_result(request, certificate, reason, changed):
-    chain_pem = "".join(to_pem(c) for c in request.chain)
-    result = dict(changed=changed, renewal_reason=reason, chain=chain_pem)
-    if certificate is None:
-        return dict(result, certificate=None, fullchain=None)
-    certificate_pem = to_pem(certificate)
-    result.update(certificate_facts(certificate), certificate=certificate_pem, fullchain=certificate_pem + chain_pem)
-    return result
+    def __init__(self, params, request, token=None):
+        self.params = params
+        self.request = request
+        self.token = token
+        self.current = request.current
 
+    def public_key(self):
+        if self.request.self_signed:
+            return self.token.signer(self.params["key_label"]).public_key
+        return self.request.csr.public_key()
 
-def decide(module, request, public_key):
-    """(result, reason): a result when this run signs nothing (kept, or check mode)."""
-    reason = request.reason_to_issue(public_key)
-    if reason is None:
-        return certificate_result(request, request.current, None, changed=False), None
-    if module.check_mode:
-        return certificate_result(request, None, reason, changed=True), reason
-    return None, reason
+    def renewal_reason(self):
+        request = self.request
+        return renewal_reason(request.current, dict(
+            ca_certificate=request.ca_certificate, public_key=self.public_key(), subject=request.subject,
+            subject_alt_names=request.subject_alt_names, profile=request.profile), self.params["renew_before"])
 
+    def current_chain(self):
+        return "".join(to_pem(certificate) for certificate in self.request.chain)
 
-def issue(request, signer, public_key, reason):
-    certificate, clamped = request.issue(signer, public_key)
-    result = certificate_result(request, certificate, reason, changed=True)
-    result["validity_clamped"] = clamped
-    return result
+    def issue(self):
+        if self.token is None:
+            with open_token(self.params) as token:
+                return TokenIssuer(self.params, self.request, token).issue()
+        params, request = self.params, self.request
+        certificate, clamped = build_certificate(
+            self.token.signer(params["key_label"]), request.profile, request.subject, self.public_key(),
+            issuer_certificate=request.ca_certificate, subject_alt_names=request.subject_alt_names,
+            validity_days=request.validity_days, validity_clamp=params["validity_clamp"],
+            path_length=params["path_length"], crl_distribution_points=params["crl_distribution_points"],
+            ocsp_url=params["ocsp_url"], ca_issuers_url=params["ca_issuers_url"])
+        return certificate, self.current_chain(), dict(validity_clamped=clamped)
 
 
 def run(module):
     request = Request(module.params)
-    label = module.params["key_label"]
     if request.self_signed:
         # A root certifies the token key itself: the token is opened to read that key.
         with open_token(module.params) as token:
-            signer = token.signer(label)
-            result, reason = decide(module, request, signer.public_key)
-            return result or issue(request, signer, signer.public_key, reason)
+            return run_issuance(module, TokenIssuer(module.params, request, token))
     # Decided from the inputs alone: a run with nothing due never opens the token.
-    public_key = request.csr.public_key()
-    result, reason = decide(module, request, public_key)
-    if result:
-        return result
-    with open_token(module.params) as token:
-        return issue(request, token.signer(label), public_key, reason)
+    return run_issuance(module, TokenIssuer(module.params, request))
 
 
 def main():
     argument_spec = pkcs11_argument_spec()
-    argument_spec.update(issuance_policy_argument_spec())
+    argument_spec.update(issuing_argument_spec())
     argument_spec.update(
         profile=dict(type="str", default="server",
                      choices=["server", "client", "server_client", "code_signing", "subordinate_ca", "root_ca"]),
-        csr=dict(type="str"),
         ca_certificate=dict(type="str"),
         ca_chain=dict(type="str"),
         subject=dict(type="dict"),
@@ -332,9 +289,6 @@ def main():
         crl_distribution_points=dict(type="list", elements="str"),
         ocsp_url=dict(type="str"),
         ca_issuers_url=dict(type="str"),
-        current_certificate=dict(type="str"),
-        renew_before=dict(type="str", default="33%"),
-        force=dict(type="bool", default=False),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -355,7 +309,7 @@ def main():
         module.fail_json(msg="validity_days must be at least 1, got %d" % module.params["validity_days"])
     try:
         result = run(module)
-    except (InputError, PolicyError, ProfileError, RenewBeforeError, IssuanceError, SignerError) as error:
+    except CertfleetError as error:
         module.fail_json(msg=str(error))
     module.exit_json(**result)
 

@@ -126,7 +126,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._files import read_t
 from ansible_collections.certfleet.pki.plugins.module_utils._trust_checks import TrustError, refuse_unusable
 from ansible_collections.certfleet.pki.plugins.module_utils._trust_platforms import (
     PLATFORMS,
-    UnsupportedPlatform,
     detect_platform,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (

@@ -90,7 +90,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._errors import Certf
 from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text, write_atomically
 from ansible_collections.certfleet.pki.plugins.module_utils._trust_checks import TrustError, refuse_unusable
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
     certificate_facts,
     certificate_summary,
     load_certificates,

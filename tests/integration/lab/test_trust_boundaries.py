@@ -113,7 +113,7 @@ def test_an_unreachable_ca_is_refused_with_the_aws_error(fleet, moto):
     issued_before = moto.calls("IssueCertificate")
     run = playbook(fleet, "-e", json.dumps(issuers), limit="honest-1")
     assert run.returncode != 0
-    assert "issuer pca: cannot describe CA %s" % unknown in run.stdout, run.stdout[-3000:]
+    assert "issuer pca: Failed to describe CA %s" % unknown in run.stdout, run.stdout[-3000:]
     assert moto.calls("IssueCertificate") == issued_before
 
 

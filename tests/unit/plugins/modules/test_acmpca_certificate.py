@@ -127,7 +127,7 @@ def test_aws_errors_name_the_cause(module_runner, stubbed, code):
     stubbed.add_response("describe_certificate_authority", authority(), {"CertificateAuthorityArn": CA_ARN})
     stubbed.add_client_error("issue_certificate", code, "the CA said no")
     result = run(module_runner, csr=CSR)
-    assert result["failed"] and "IssueCertificate failed" in result["msg"] and code in result["msg"]
+    assert result["failed"] and "Failed to issue a certificate from CA %s" % CA_ARN in result["msg"] and code in result["msg"]
     assert "the CA said no" in result["msg"]
 
 
