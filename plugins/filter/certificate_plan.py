@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import secrets
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
@@ -17,20 +18,27 @@ from ansible.module_utils.six import string_types
 from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     DEFAULT_KEY,
     DEFAULT_RENEW_BEFORE,
+    DEFAULT_VALIDITY_DAYS,
+    EC_CURVES,
+    RSA_SIZES,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
 from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     DeclarationError,
     account_name,
+    config_path,
     dns_name,
     safe_name,
     subject_alt_name,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import RenewBeforeError, parse_renew_before
+from ansible_collections.certfleet.pki.plugins.module_utils._store import (
+    certificate_dir,
+    certificate_paths,
+    staged_key_path,
+    staging_dir,
+)
 
-EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
-RSA_SIZES = (2048, 3072, 4096)
-DEFAULT_VALIDITY_DAYS = 90
 FORMATS = ("pem", "pkcs12")
 PROFILES = ("server", "client", "server_client")
 
@@ -87,12 +95,14 @@ def safe_name_or_fail(value, what, field):
 
 def _key(declared, what):
     key = declared.get("key") or {}
-    if not isinstance(key, dict) or key.get("type", "ec") not in DEFAULT_KEY:
+    if not isinstance(key, dict) or key.get("type", "ec") not in ("ec", "rsa"):
         _fail(what, "key", "%r must be {type: ec, curve: ...} or {type: rsa, size: ...}" % (key,))
-    planned = dict(DEFAULT_KEY[key.get("type", "ec")], **key)
+    planned = dict(DEFAULT_KEY, **key) if key.get("type", "ec") == "ec" else dict(key)
     if planned["type"] == "ec" and planned["curve"] not in EC_CURVES:
         _fail(what, "key.curve", "%r is not one of %s" % (planned["curve"], ", ".join(EC_CURVES)))
     if planned["type"] == "rsa":
+        if planned.get("size") in (None, ""):
+            _fail(what, "key.size", "is required for an RSA key: one of %s" % ", ".join(map(str, RSA_SIZES)))
         try:
             planned["size"] = int(planned["size"])
         except (TypeError, ValueError):
@@ -145,7 +155,15 @@ def _int(declared, field, default, what, minimum=1):
     return int(value)
 
 
-def plan_certificate(declared, issuers, host, force_renew, revoking, jitter):
+def _paths(name, run_id, certificates_dir, staging_root):
+    """Every path of this certificate on the host, from the store's layout."""
+    paths = certificate_paths(certificate_dir(name, certificates_dir))
+    paths.update(staging_dir=staging_dir(name, staging_root), staged_key=staged_key_path(name, run_id, staging_root))
+    return paths
+
+
+def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run_id=None, certificates_dir=None,
+                     staging_root=None):
     if not isinstance(declared, dict):
         raise AnsibleFilterError("certfleet_certificates: each entry must be a dict, got %r" % (declared,))
     name = safe_name_or_fail(declared.get("name"), "certificate %r" % (declared.get("name"),), "name")
@@ -190,6 +208,7 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter):
                  requester="%s/%s" % (host, name))
     if provider == "pkcs11":
         issue["profile"] = profile
+    paths = _paths(name, run_id, certificates_dir, staging_root)
     return {
         "name": name, "issuer": issuer_name, "provider": provider, "common_name": common_name,
         "subject_alt_names": sans, "key": key, "profile": profile,
@@ -199,8 +218,8 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter):
         # would be due on every run (checked once per play, before any key is staged).
         "renew_before_days": renew_before_days,
         "validity_days": validity_days, "owner": owner, "group": group, "consumers": consumers, "formats": formats,
-        "issue": issue,
-        "status": {"name": name, "common_name": common_name, "subject_alt_names": sans, "key": key,
+        "issue": issue, "paths": paths,
+        "status": {"name": name, "path": paths["dir"], "staging_dir": paths["staging_dir"], "common_name": common_name, "subject_alt_names": sans, "key": key,
                    "renew_before": renew_before, "ca_certificate": issuer_options.get("ca_certificate"),
                    "force": name in force_renew},
     }
@@ -215,8 +234,17 @@ def _name_list(value):
     return list(value)
 
 
-def certificate_plan(certificates, issuers, host, force_renew=None, revoking=None, jitter=0.2):
-    """Every declared certificate of ``host``, checked and completed (see the role's argument spec)."""
+def _directory(value, field):
+    try:
+        return config_path(value, field) if value else None
+    except DeclarationError as error:
+        raise AnsibleFilterError(str(error))
+
+
+def certificate_plan(certificates, issuers, host, force_renew=None, revoking=None, jitter=0.2, certificates_dir=None,
+                     staging_dir=None, run_id=None):
+    """Every declared certificate of ``host``, checked and completed (see the role's argument spec).
+    ``run_id`` names the keys this run stages; a new one is drawn when not given."""
     if not isinstance(certificates, list):
         raise AnsibleFilterError("certfleet_certificates must be a list, got %r" % (certificates,))
     if not isinstance(issuers, dict):
@@ -229,7 +257,11 @@ def certificate_plan(certificates, issuers, host, force_renew=None, revoking=Non
         raise AnsibleFilterError("certfleet_renewal_jitter %r must be at least 0 and below 1 (a share of the "
                                  "renewal window)" % (jitter,))
     force_renew, revoking = _name_list(force_renew), _name_list(revoking)
-    planned = [plan_certificate(declared, issuers, host, force_renew, revoking, jitter) for declared in certificates]
+    certificates_dir = _directory(certificates_dir, "certfleet_certificates_dir")
+    staging_dir = _directory(staging_dir, "certfleet_staging_dir")
+    run_id = safe_name_or_fail(run_id or secrets.token_hex(6), "the plan", "run_id")
+    planned = [plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run_id, certificates_dir,
+                                staging_dir) for declared in certificates]
     names = [entry["name"] for entry in planned]
     repeated = sorted(set(name for name in names if names.count(name) > 1))
     if repeated:

@@ -17,6 +17,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     ip_address,
     safe_name,
 )
+from ansible_collections.certfleet.pki.plugins.module_utils._store import certificate_dir, certificate_paths
 
 SITE_KEYS = {"name", "certificate", "server_names", "listen_address", "port", "probe_address",
              "redirect_http", "hsts", "client_auth", "directives"}
@@ -96,7 +97,7 @@ def _site(index, site, default_server_name, certificates_dir, trust_anchor):
     if directives is not None and (not isinstance(directives, list)
                                    or not all(isinstance(d, string_types) and "\n" not in d for d in directives)):
         _fail(index, site, "directives must be a list of one-line strings")
-    certificate_dir = "%s/%s" % (certificates_dir.rstrip("/"), site["certificate"])
+    paths = certificate_paths(certificate_dir(site["certificate"], certificates_dir))
     return {
         "name": site["name"],
         "certificate": site["certificate"],
@@ -109,24 +110,25 @@ def _site(index, site, default_server_name, certificates_dir, trust_anchor):
         "client_auth": _client_auth(index, site),
         "directives": directives,
         # Where the server reads the certificate: the version certificate_deploy made current.
-        "files": certificate_dir + "/current",
+        "paths": paths,
         # What safe_reload checks from the host after a reload.
         "endpoint": {
             # The listen address, or loopback when the site listens on all addresses.
             "address": probe_address or listen_address or "127.0.0.1",
             "port": port,
             "server_name": server_names[0],
-            "certificate_dir": certificate_dir,
+            "certificate_dir": paths["dir"],
             "ca_file": trust_anchor or "",
         },
     }
 
 
-def tls_sites(sites, default_server_name, certificates_dir="/etc/certfleet/certs", trust_anchor=""):
+def tls_sites(sites, default_server_name, certificates_dir=None, trust_anchor=""):
     if not isinstance(sites, list):
         raise AnsibleFilterError("TLS sites must be a list, got %r" % (sites,))
     try:
-        config_path(certificates_dir, "certfleet_certificates_dir")
+        if certificates_dir:
+            config_path(certificates_dir, "certfleet_certificates_dir")
         if trust_anchor:
             config_path(trust_anchor, "certfleet_tls_trust_anchor")
     except DeclarationError as error:

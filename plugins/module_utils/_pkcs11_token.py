@@ -32,15 +32,17 @@ try:
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import EC_CURVES, RSA_SIZES
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import (
     SignerError,
     default_hash_for,
     key_description,
 )
 
-# What pkcs11_key can generate.
-EC_CURVES = ["secp256r1", "secp384r1"]
-RSA_SIZES = [2048, 3072, 4096]
+# What pkcs11_key can generate: CA keys of the strengths host keys may have, but at most P-384
+# (the signature encodings the CA code handles).
+CA_EC_CURVES = list(EC_CURVES[:2])
+CA_RSA_SIZES = list(RSA_SIZES)
 
 
 class Pkcs11Token:

@@ -123,21 +123,23 @@ removed_versions:
   elements: str
 '''
 
-import datetime
-import errno
-import fcntl
 import os
-import shutil
-import tempfile
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
+from ansible_collections.certfleet.pki.plugins.module_utils._store import (
+    CERTIFICATE,
+    CHAIN,
+    FULLCHAIN,
+    KEY,
+    PEM_FILES,
+    PKCS12,
+    CertificateStore,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
     certificate_facts,
     certificate_summary,
     load_certificate,
@@ -152,11 +154,6 @@ try:
 except ImportError:
     pass  # reported by require_libraries
 
-CURRENT = "current"
-HISTORY = ".history"  # versions made current, oldest first: what a rollback returns to
-LOCK = ".lock"
-FILES = ("cert.pem", "chain.pem", "fullchain.pem", "key.pem")
-PKCS12 = "cert.p12"
 PRESENT = "(present)"  # how an existing PKCS#12 file is compared: it is re-encrypted on each write
 
 
@@ -164,28 +161,12 @@ class DeployError(CertfleetError):
     pass
 
 
-def versions(path):
-    """Version directories, oldest first (names sort by time)."""
-    try:
-        names = os.listdir(path)
-    except FileNotFoundError:
-        return []
-    return sorted(name for name in names if not name.startswith(".") and name != CURRENT
-                  and os.path.isdir(os.path.join(path, name)))
-
-
-def active_version(path):
-    try:
-        return os.path.basename(os.readlink(os.path.join(path, CURRENT)))
-    except OSError:
-        return None
-
-
-def version_content(path, version):
+def version_content(store, version):
+    """What a version holds, as compared with what this run would write."""
     if not version:
         return {}
-    content = dict((name, read_text(os.path.join(path, version, name))) for name in FILES)
-    if os.path.exists(os.path.join(path, version, PKCS12)):
+    content = dict((name, store.read(version, name)) for name in PEM_FILES)
+    if store.has(version, PKCS12):
         content[PKCS12] = PRESENT
     return content
 
@@ -207,71 +188,10 @@ def check_key_matches(key_pem, certificate):
                           % certificate_facts(certificate)["serial"])
 
 
-def fsync_path(path):
-    """Flush a file's or a directory's entries to disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def switch_current(path, version):
-    """Point <path>/current at ``version`` with one rename: readers never see it missing."""
-    temporary = os.path.join(path, ".%s.%d" % (CURRENT, os.getpid()))
-    if os.path.lexists(temporary):
-        os.remove(temporary)
-    os.symlink(version, temporary)
-    os.rename(temporary, os.path.join(path, CURRENT))
-    fsync_path(path)
-
-
-def read_history(path):
-    text = read_text(os.path.join(path, HISTORY)) or ""
-    return [line for line in text.splitlines() if line]
-
-
-def write_history(path, history):
-    """Replace the history file atomically with the versions that still exist."""
-    existing = set(versions(path))
-    kept = [version for version in history if version in existing]
-    temporary = os.path.join(path, ".%s.%d" % (HISTORY, os.getpid()))
-    with open(temporary, "w") as handle:
-        handle.write("".join(version + "\n" for version in kept))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.rename(temporary, os.path.join(path, HISTORY))
-
-
-class PathLock:
-    """An exclusive lock on <path>/.lock for one module run; remembers how long it waited."""
-
-    def __init__(self, path):
-        self.path = os.path.join(path, LOCK)
-        self.handle = None
-        self.waited = 0.0
-
-    def __enter__(self):
-        self.handle = open(self.path, "a")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            started = time.monotonic()
-            fcntl.flock(self.handle, fcntl.LOCK_EX)
-            self.waited = time.monotonic() - started
-        return self
-
-    def __exit__(self, *exc_info):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
-def describe(path, version):
+def describe(store, version):
     if not version:
         return ""
-    certificate_pem = read_text(os.path.join(path, version, "cert.pem"))
+    certificate_pem = store.read(version, CERTIFICATE)
     if not certificate_pem:
         return "%s (incomplete)\n" % version
     certificate = load_certificate(certificate_pem, version)
@@ -280,18 +200,18 @@ def describe(path, version):
     return "%s  %s  serial %s  until %s\n" % (version, summary["subject"], serial, summary["not_after"])
 
 
-def diff_for(path, result):
-    before = describe(path, result["previous_version"])
+def diff_for(store, result):
+    before = describe(store, result["previous_version"])
     if not result["changed"]:
         return dict(before=before, after=before)
-    return dict(before=before, after=describe(path, result["version"]) if result["version"] else "(a new version)\n")
+    return dict(before=before, after=describe(store, result["version"]) if result["version"] else "(a new version)\n")
 
 
 class Deployment:
-    def __init__(self, module):
+    def __init__(self, module, store):
         self.module = module
         self.params = module.params
-        self.path = self.params["path"]
+        self.store = store
         self.pkcs12 = None
 
     def wanted_files(self, previous):
@@ -302,42 +222,16 @@ class Deployment:
             if key_pem is None:
                 raise DeployError("key_src %s does not exist on this host" % self.params["key_src"])
         elif previous:
-            key_pem = version_content(self.path, previous)["key.pem"]
+            key_pem = self.store.read(previous, KEY)
         else:
             raise DeployError("no key: give key_src (there is no current version to reuse a key from)")
         check_key_matches(key_pem, certificate)
         certificate_pem, chain_pem = to_pem(certificate), "".join(to_pem(c) for c in chain)
-        files = {"cert.pem": certificate_pem, "chain.pem": chain_pem,
-                 "fullchain.pem": certificate_pem + chain_pem, "key.pem": key_pem}
+        files = {CERTIFICATE: certificate_pem, CHAIN: chain_pem, FULLCHAIN: certificate_pem + chain_pem, KEY: key_pem}
         if self.params["pkcs12_passphrase"]:
             files[PKCS12] = PRESENT
             self.pkcs12 = pkcs12_bytes(key_pem, certificate, chain, self.params["pkcs12_passphrase"])
         return certificate, files
-
-    def write_version(self, files, certificate):
-        name = "%s-%s" % (datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"),
-                          certificate_facts(certificate)["serial"][:16])
-        staging = tempfile.mkdtemp(prefix=".staging-", dir=self.path)
-        try:
-            for filename, content in files.items():
-                secret = filename in ("key.pem", PKCS12)
-                mode = (0o640 if self.params["group"] else 0o600) if secret else 0o644
-                target = os.path.join(staging, filename)
-                descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(self.pkcs12 if filename == PKCS12 else content.encode())
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.chmod(target, mode)  # umask-proof
-                self.apply_ownership(target)
-            os.chmod(staging, 0o750 if self.params["group"] else 0o700)
-            self.apply_ownership(staging)
-            fsync_path(staging)
-            os.rename(staging, os.path.join(self.path, name))
-        except Exception:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return name
 
     def apply_ownership(self, target):
         self.module.set_owner_if_different(target, self.params["owner"], False)
@@ -345,72 +239,39 @@ class Deployment:
         if self.module.selinux_enabled():
             self.module.set_default_selinux_context(target, False)
 
-    def prune(self, keep_also):
-        old = [v for v in versions(self.path) if v not in keep_also]
-        removed = old[:max(0, len(old) - (self.params["keep"] - len(keep_also)))]
-        for version in removed:
-            shutil.rmtree(os.path.join(self.path, version))
-        return removed
-
-    def clean_interrupted(self):
-        """Staging directories left by an interrupted run are never a version: remove them."""
-        for name in os.listdir(self.path):
-            if name.startswith(".staging-"):
-                shutil.rmtree(os.path.join(self.path, name), ignore_errors=True)
-
     def present(self):
-        previous = active_version(self.path)
+        previous = self.store.active_version()
         certificate, files = self.wanted_files(previous)
-        unchanged = version_content(self.path, previous) == files
+        unchanged = version_content(self.store, previous) == files
         result = dict(changed=not unchanged, previous_version=previous, version=previous, removed_versions=[])
         if unchanged:
             return result
         if self.module.check_mode:
             return dict(result, version=None)
-        self.clean_interrupted()
-        version = self.write_version(files, certificate)
-        history = read_history(self.path) or ([previous] if previous else [])
-        switch_current(self.path, version)
-        result.update(version=version, removed_versions=self.prune([version, previous] if previous else [version]))
-        write_history(self.path, history + [version])
-        return result
-
-    def rollback_target(self, current):
-        """The version that was current before ``current``: the history without its trailing
-        ``current`` entries. Installs older than the history fall back to the name order."""
-        existing = versions(self.path)
-        history = read_history(self.path)
-        while history and history[-1] == current:
-            history.pop()
-        history = [version for version in history if version in existing]
-        if history:
-            return history[-1], history
-        if current in existing and existing.index(current) > 0:
-            return existing[existing.index(current) - 1], []
-        raise DeployError("no version before %s to roll back to in %s" % (current, self.path))
+        contents = dict((name, self.pkcs12 if name == PKCS12 else text.encode()) for name, text in files.items())
+        version = self.store.add_version(contents, certificate_facts(certificate)["serial"][:16], self.apply_ownership,
+                                         shared_with_group=bool(self.params["group"]))
+        removed = self.store.make_current(version, self.params["keep"])
+        return dict(result, version=version, removed_versions=removed)
 
     def rollback(self):
-        current = active_version(self.path)
-        target, history = self.rollback_target(current)
+        current = self.store.active_version()
+        target, history = self.store.rollback_target()
         if not self.module.check_mode:
-            switch_current(self.path, target)
-            write_history(self.path, history or [target])
+            self.store.roll_back(target, history)
         return dict(changed=True, previous_version=current, version=target, removed_versions=[])
 
 
 def locked_run(module, deployment):
     """The deployment, under the certificate's lock (check mode reads without it)."""
     run = deployment.present if module.params["state"] == "present" else deployment.rollback
-    path = module.params["path"]
     if module.check_mode:
         return run()
-    if not os.path.isdir(path):
-        os.makedirs(path, 0o755)
-    with PathLock(path) as lock:
+    with deployment.store.lock() as lock:
         result = run()
     result["lock_waited"] = round(lock.waited, 1)
     if lock.waited >= 1:
-        module.warn("waited %.0f s for another run's lock on %s" % (lock.waited, path))
+        module.warn("waited %.0f s for another run's lock on %s" % (lock.waited, deployment.store.directory))
     return result
 
 
@@ -433,18 +294,18 @@ def main():
     require_libraries(module, "cryptography")
     if module.params["keep"] < 2:
         module.fail_json(msg="keep must be at least 2 so that a rollback stays possible, got %d" % module.params["keep"])
-    deployment = Deployment(module)
     path = module.params["path"]
+    store = CertificateStore(path)
     try:
-        result = locked_run(module, deployment)
-    except (DeployError, InputError) as error:
+        result = locked_run(module, Deployment(module, store))
+    except CertfleetError as error:
         module.fail_json(msg=str(error))
     except OSError as error:  # a full disk, a read-only file system, a permission: name the path
         module.fail_json(msg="cannot write %s: %s; the current version is unchanged"
                              % (error.filename or path, error.strerror or error))
-    result["current"] = os.path.join(path, CURRENT)
+    result["current"] = os.path.dirname(store.paths["certificate"])
     if module._diff:  # pylint: disable=protected-access
-        result["diff"] = diff_for(path, result)
+        result["diff"] = diff_for(store, result)
     module.exit_json(**result)
 
 

@@ -20,8 +20,8 @@ description:
   - C(needs_renewal) comes with the reasons. The renewal point is moved earlier by a
     deterministic per-host jitter (derived from O(host) and the certificate name, at most
     O(jitter) of the renewal window) so a fleet does not renew in the same minute.
-  - Reads only, except that with O(staging_path) it removes staged keys that an interrupted
-    run left behind (older than O(staging_max_age)); never prints key material.
+  - Reads only, except that with O(staging_path) or O(certificates[].staging_dir) it
+    removes staged keys that an interrupted run left behind (older than O(staging_max_age)); never prints key material.
 options:
   certificates:
     description: The declared certificates.
@@ -30,9 +30,20 @@ options:
     required: true
     suboptions:
       name:
-        description: Certificate name; its files are under C(<base_path>/<name>/current/).
+        description: Certificate name.
         type: str
         required: true
+      path:
+        description:
+          - Directory of this certificate's versions (as M(certfleet.pki.certificate_deploy)
+            writes them). Defaults to C(<base_path>/<name>).
+        type: path
+      staging_dir:
+        description:
+          - Directory where this certificate's new keys are staged before they are installed.
+            Files in it older than O(staging_max_age) were left by an interrupted run and are
+            removed. Defaults to C(<staging_path>/<name>) when O(staging_path) is set.
+        type: path
       common_name:
         description: Expected common name.
         type: str
@@ -58,7 +69,7 @@ options:
         type: bool
         default: false
   base_path:
-    description: Directory holding one directory per certificate.
+    description: Directory holding one directory per certificate, for certificates without O(certificates[].path).
     type: path
     default: /etc/certfleet/certs
   host:
@@ -168,7 +179,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._declaration_default
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
     due_at,
     parse_renew_before,
@@ -176,6 +186,15 @@ from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
     renewal_reason,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_description
+from ansible_collections.certfleet.pki.plugins.module_utils._store import (
+    CERTIFICATE,
+    DEFAULT_CERTIFICATES_DIR,
+    KEY,
+    CertificateStore,
+    certificate_dir,
+    left_behind_keys,
+    staging_dir,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     certificate_facts,
@@ -193,17 +212,16 @@ except ImportError:
     pass  # reported by require_libraries
 
 
-def installed(base_path, name):
-    """(certificate or None, private key or None, reason or None) from <base>/<name>/current."""
-    directory = os.path.join(base_path, name, "current")
-    certificate_pem = read_text(os.path.join(directory, "cert.pem"))
+def installed(store):
+    """(certificate or None, private key or None, reason or None) of the current version."""
+    certificate_pem = store.read_current(CERTIFICATE)
     if certificate_pem is None:
         return None, None, "no certificate installed"
     try:
         certificate = load_certificate(certificate_pem, "installed certificate")
     except InputError:
         return None, None, "installed certificate does not parse"
-    key_pem = read_text(os.path.join(directory, "key.pem"))
+    key_pem = store.read_current(KEY)
     try:
         key = serialization.load_pem_private_key(key_pem.encode(), password=None) if key_pem else None
     except (ValueError, TypeError):
@@ -215,7 +233,8 @@ def installed(base_path, name):
 
 def status_of(declared, params, now):
     entry = dict(name=declared["name"], present=False, needs_renewal=True, reasons=[])
-    certificate, key, problem = installed(params["base_path"], declared["name"])
+    store = CertificateStore(declared["path"] or certificate_dir(declared["name"], params["base_path"]))
+    certificate, key, problem = installed(store)
     if certificate is not None:
         facts = certificate_facts(certificate)
         entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"])
@@ -245,35 +264,21 @@ def status_of(declared, params, now):
     return entry
 
 
-def left_behind_keys(staging_path, names, max_age, now):
-    """Staged files of the declared certificates older than ``max_age`` seconds."""
-    found = []
-    for name in names:
-        directory = os.path.join(staging_path, name)
-        try:
-            entries = os.listdir(directory)
-        except OSError:
-            continue
-        for entry in entries:
-            path = os.path.join(directory, entry)
-            if os.path.isfile(path) and now - os.path.getmtime(path) > max_age:
-                found.append(path)
-    return sorted(found)
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             certificates=dict(type="list", elements="dict", required=True, options=dict(
                 name=dict(type="str", required=True),
+                path=dict(type="path"),
+                staging_dir=dict(type="path"),
                 common_name=dict(type="str", required=True),
                 subject_alt_names=dict(type="list", elements="str", default=[]),
-                key=dict(type="dict", default=DEFAULT_KEY["ec"], no_log=False),  # a key type, not a key
+                key=dict(type="dict", default=DEFAULT_KEY, no_log=False),  # a key type, not a key
                 renew_before=dict(type="str", default=DEFAULT_RENEW_BEFORE),
                 ca_certificate=dict(type="str"),
                 force=dict(type="bool", default=False),
             )),
-            base_path=dict(type="path", default="/etc/certfleet/certs"),
+            base_path=dict(type="path", default=DEFAULT_CERTIFICATES_DIR),
             host=dict(type="str", required=True),
             jitter=dict(type="float", default=0.2),
             staging_path=dict(type="path"),
@@ -289,13 +294,13 @@ def main():
         statuses = [status_of(declared, module.params, now) for declared in module.params["certificates"]]
     except CertfleetError as error:
         module.fail_json(msg=str(error))
-    left_behind = []
-    if module.params["staging_path"]:
-        left_behind = left_behind_keys(module.params["staging_path"], [c["name"] for c in module.params["certificates"]],
-                                       module.params["staging_max_age"], time.time())
-        if not module.check_mode:
-            for path in left_behind:
-                os.remove(path)
+    staging_dirs = [declared["staging_dir"] or staging_dir(declared["name"], module.params["staging_path"])
+                    for declared in module.params["certificates"]
+                    if declared["staging_dir"] or module.params["staging_path"]]
+    left_behind = left_behind_keys(staging_dirs, module.params["staging_max_age"], time.time())
+    if not module.check_mode:
+        for path in left_behind:
+            os.remove(path)
     module.exit_json(changed=bool(left_behind), removed_staged_keys=left_behind, certificates=statuses,
                      due=[s["name"] for s in statuses if s["needs_renewal"]])
 

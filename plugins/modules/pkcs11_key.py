@@ -104,10 +104,11 @@ excess_usages:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import DEFAULT_EC_CURVE
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import (
-    EC_CURVES,
-    RSA_SIZES,
+    CA_EC_CURVES,
+    CA_RSA_SIZES,
     excess_usages,
     key_id_of,
     key_matches,
@@ -164,8 +165,8 @@ def main():
     argument_spec = pkcs11_argument_spec()
     argument_spec.update(
         key_type=dict(type="str", choices=["ec", "rsa"], default="ec"),
-        curve=dict(type="str", choices=EC_CURVES, default="secp256r1"),
-        size=dict(type="int", choices=RSA_SIZES, default=3072),
+        curve=dict(type="str", choices=CA_EC_CURVES, default=DEFAULT_EC_CURVE),
+        size=dict(type="int", choices=CA_RSA_SIZES, default=3072),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -36,10 +36,22 @@ def test_the_pin_never_enters_the_plan():
     assert "secret-pin" not in str(entry)
 
 
-def test_an_rsa_key_without_size_is_generated_and_checked_at_one_size():
-    (entry,) = plan([cert(key={"type": "rsa"})])
-    assert entry["key"] == {"type": "rsa", "size": 3072}
+def test_an_rsa_key_is_generated_and_checked_at_its_declared_size():
+    (entry,) = plan([cert(key={"type": "rsa", "size": "4096"})])
+    assert entry["key"] == {"type": "rsa", "size": 4096}
     assert entry["status"]["key"] == entry["key"]
+
+
+def test_paths_come_from_the_store_layout_and_each_run_stages_its_own_key():
+    (first,) = plan([cert()], certificates_dir="/srv/certs", staging_dir="/srv/staging", run_id="run1")
+    assert first["paths"]["key"] == "/srv/certs/web/current/key.pem"
+    assert first["paths"]["certificate"] == "/srv/certs/web/current/cert.pem"
+    assert first["paths"]["staged_key"] == "/srv/staging/web/run1.key.pem"
+    assert first["status"]["path"] == first["paths"]["dir"] == "/srv/certs/web"
+    (default,) = plan([cert()])
+    (other,) = plan([cert()])
+    assert default["paths"]["dir"] == "/etc/certfleet/certs/web"
+    assert default["paths"]["staged_key"] != other["paths"]["staged_key"]
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -57,6 +69,7 @@ def test_an_rsa_key_without_size_is_generated_and_checked_at_one_size():
     ({"consumers": ["../nginx"]}, "consumers entry '../nginx' must be"),
     ({"key": {"type": "rsa", "size": 1024}}, "key.size 1024 is not one of 2048, 3072, 4096"),
     ({"key": {"type": "dsa"}}, "key {'type': 'dsa'} must be"),
+    ({"key": {"type": "rsa"}}, "certificate 'web': key.size is required for an RSA key: one of 2048, 3072, 4096"),
     ({"validity_days": 0}, "validity_days 0 must be a whole number of at least 1"),
     ({"renew_before": "30d", "validity_days": 7}, "renew_before '30d' with renewal jitter 0.2 reaches back"),
     ({"renew_before": "90%"}, "renew_before '90%' with renewal jitter 0.2 reaches back"),

@@ -26,7 +26,7 @@ def render(role, sites):
     site_list = tls_sites(sites, "host-1.example.internal")
     return environment.get_template("sites.conf.j2").render(
         ansible_managed="managed", tls=tls_profile("intermediate"), certfleet_tls_session_timeout="1d",
-        certfleet_tls_hsts_max_age=63072000, certfleet_nginx_site_list=site_list, certfleet_apache_site_list=site_list)
+        certfleet_tls_hsts_max_age=63072000, __certfleet_nginx_site_list=site_list, __certfleet_apache_site_list=site_list)
 
 
 IPV6_SITE = {"name": "v6", "certificate": "web", "listen_address": "2001:db8::5", "port": 443, "redirect_http": True}

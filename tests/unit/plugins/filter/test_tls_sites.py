@@ -9,7 +9,8 @@ def test_defaults_fill_every_key():
     (site,) = tls_sites([{"name": "web", "certificate": "web"}], "host-1")
     assert site["server_names"] == ["host-1"] and site["port"] == 443 and site["listen_address"] == ""
     assert site["client_auth"] is None and site["redirect_http"] is False and site["hsts"] is False
-    assert site["files"] == "/etc/certfleet/certs/web/current"
+    assert site["paths"]["fullchain"] == "/etc/certfleet/certs/web/current/fullchain.pem"
+    assert site["paths"]["key"] == "/etc/certfleet/certs/web/current/key.pem"
     assert site["endpoint"] == {"address": "127.0.0.1", "port": 443, "server_name": "host-1",
                                 "certificate_dir": "/etc/certfleet/certs/web", "ca_file": ""}
 
