@@ -18,6 +18,7 @@ from ansible.module_utils.six import string_types
 from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     DEFAULT_KEY,
     DEFAULT_RENEW_BEFORE,
+    DEFAULT_RENEWAL_JITTER,
     DEFAULT_VALIDITY_DAYS,
     EC_CURVES,
     RSA_SIZES,
@@ -241,7 +242,7 @@ def _directory(value, field):
         raise AnsibleFilterError(str(error))
 
 
-def certificate_plan(certificates, issuers, host, force_renew=None, revoking=None, jitter=0.2, certificates_dir=None,
+def certificate_plan(certificates, issuers, host, force_renew=None, revoking=None, jitter=None, certificates_dir=None,
                      staging_dir=None, run_id=None):
     """Every declared certificate of ``host``, checked and completed (see the role's argument spec).
     ``run_id`` names the keys this run stages; a new one is drawn when not given."""
@@ -250,7 +251,7 @@ def certificate_plan(certificates, issuers, host, force_renew=None, revoking=Non
     if not isinstance(issuers, dict):
         raise AnsibleFilterError("certfleet_issuers must be a dict of issuer name -> options, got %r" % (issuers,))
     try:
-        jitter = float(jitter)
+        jitter = DEFAULT_RENEWAL_JITTER if jitter is None else float(jitter)
     except (TypeError, ValueError):
         jitter = -1
     if not 0 <= jitter < 1:

@@ -19,6 +19,8 @@ RSA_SIZES = (2048, 3072, 4096)
 DEFAULT_KEY = {"type": "ec", "curve": DEFAULT_EC_CURVE}
 DEFAULT_RENEW_BEFORE = "33%"
 DEFAULT_VALIDITY_DAYS = 90
+# Largest share of the renewal window by which a host renews early, to stagger a fleet.
+DEFAULT_RENEWAL_JITTER = 0.2
 
 
 class KeyDeclarationError(CertfleetError):

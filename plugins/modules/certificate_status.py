@@ -173,6 +173,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     DEFAULT_KEY,
     DEFAULT_RENEW_BEFORE,
+    DEFAULT_RENEWAL_JITTER,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     key_description as declared_key_description,
@@ -280,7 +281,7 @@ def main():
             )),
             base_path=dict(type="path", default=DEFAULT_CERTIFICATES_DIR),
             host=dict(type="str", required=True),
-            jitter=dict(type="float", default=0.2),
+            jitter=dict(type="float", default=DEFAULT_RENEWAL_JITTER),
             staging_path=dict(type="path"),
             staging_max_age=dict(type="int", default=3600),
         ),

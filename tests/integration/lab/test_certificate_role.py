@@ -184,7 +184,7 @@ def test_two_concurrent_forced_rotations_both_succeed_and_install_all_they_sign(
 def test_key_reuse_with_a_changed_key_declaration_converges_in_one_run(fleet, hsm_ca):
     reuse = {"name": "reuse", "issuer": "hsm", "common_name": "{{ inventory_hostname }}", "key_reuse": True}
     first = hsm_ca.role_vars([dict(reuse, key={"type": "ec"})])
-    second = hsm_ca.role_vars([dict(reuse, key={"type": "rsa"})])   # no size: 3072 when made and when checked
+    second = hsm_ca.role_vars([dict(reuse, key={"type": "rsa", "size": 3072})])
     run = subprocess.run
     for variables, expected in ((first, "EC"), (second, "RSA")):
         done = run(["ansible-playbook", "-i", fleet["inventory"], SITE, "--limit", "role-1", "-e", "@" + variables],
@@ -195,3 +195,25 @@ def test_key_reuse_with_a_changed_key_declaration_converges_in_one_run(fleet, hs
         again = run(["ansible-playbook", "-i", fleet["inventory"], SITE, "--limit", "role-1", "-e", "@" + variables],
                     env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
         assert again.returncode == 0 and recap(again.stdout)["role-1"] == (0, 0), again.stdout[-3000:]
+
+
+@pytest.mark.parametrize("declaration, message", [
+    (dict(issuer={"provider": "vault"}), "issuer 'hsm': provider 'vault' is not known (known: acmpca, pkcs11)"),
+    (dict(issuer={"key_label": None}), "issuer 'hsm': options key_label required by provider pkcs11 is missing"),
+    (dict(certificate={"key": {"type": "rsa"}}),
+     "certificate 'web': key.size is required for an RSA key: one of 2048, 3072, 4096"),
+    (dict(certificate={"name": "../../etc"}), "certificate '../../etc': name '../../etc' must be"),
+], ids=["unknown-provider", "missing-issuer-option", "rsa-without-size", "unsafe-name"])
+def test_an_invalid_declaration_fails_before_the_first_host_task(fleet, hsm_ca, declaration, message):
+    certificates = [dict(CERTIFICATES[0], **declaration.get("certificate", {}))] + CERTIFICATES[1:]
+    variables = hsm_ca.role_vars(certificates, **declaration.get("issuer", {}))
+    before, staged_before = serials(fleet), staged_files(fleet)
+    run = subprocess.run(["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + variables,
+                          "-e", '{"certfleet_force_renew": ["web", "api"]}'],
+                         env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
+    assert run.returncode != 0 and message in run.stdout, run.stdout[-3000:]
+    # Every host failed on the controller-side check: no task ran on any of them.
+    assert "Every certificate, issuer and TLS site declaration is valid" in run.stdout
+    assert dict(re.findall(r"^(\S+)\s+: ok=(\d+)", run.stdout, re.M)) == dict((host, "0") for host in HOSTS)
+    assert all(failed == 1 for _changed, failed in recap(run.stdout).values()), recap(run.stdout)
+    assert serials(fleet) == before and staged_files(fleet) == staged_before
