@@ -23,7 +23,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tests"))
+from helpers.softhsm import SOFTHSM_LIBRARY, SoftHsm  # noqa: E402  pylint: disable=wrong-import-position
+
 SPY = "/usr/lib/x86_64-linux-gnu/pkcs11-spy.so"
 TOKEN, PIN = "bench", "bench-pin"
 CA_KEYS = {"EC P-256": dict(key_type="ec", curve="secp256r1"),
@@ -32,20 +34,15 @@ CA_KEYS = {"EC P-256": dict(key_type="ec", curve="secp256r1"),
 
 
 class SpiedToken:
-    """A throwaway SoftHSM2 token, reached through pkcs11-spy so every call is logged."""
+    """A throwaway SoftHSM2 token (the tests' own), reached through pkcs11-spy so every call is logged."""
 
     def __init__(self, directory):
         self.directory = directory
-        os.makedirs(os.path.join(directory, "tokens"))
-        self.env = dict(os.environ, SOFTHSM2_CONF=os.path.join(directory, "softhsm2.conf"),
-                        PKCS11SPY=SOFTHSM, PKCS11SPY_OUTPUT=os.path.join(directory, "spy.log"),
+        token = SoftHsm(directory, pin=PIN, label=TOKEN, so_pin=PIN)
+        self.env = dict(token.env, PKCS11SPY=SOFTHSM_LIBRARY, PKCS11SPY_OUTPUT=os.path.join(directory, "spy.log"),
                         CERTFLEET_PKCS11_PIN=PIN, ANSIBLE_NOCOLOR="1",
                         ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json",
                         ANSIBLE_LOCALHOST_WARNING="0")
-        with open(self.env["SOFTHSM2_CONF"], "w") as handle:
-            handle.write("directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n" % directory)
-        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", PIN],
-                       env=self.env, check=True, capture_output=True)
 
     def run(self, module, **args):
         """(result, seconds, C_Login calls) of one `ansible localhost -m module` run."""

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, SoftHsm  # pylint: disable=import-error
+from helpers.paths import REPO
+from helpers.softhsm import SoftHsm
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from conftest import REPO  # pylint: disable=import-error
+from helpers.paths import REPO
 
 
 @pytest.fixture(scope="module")

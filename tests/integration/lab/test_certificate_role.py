@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from conftest import REPO  # pylint: disable=import-error
-from lab_fleet import play_recap as recap  # pylint: disable=import-error
+from helpers.paths import REPO
+from helpers.lab_fleet import play_recap as recap
 
 SITE = os.path.join(REPO, "playbooks", "site.yml")
 HOSTS = ["role-1", "role-2", "role-3"]

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from lab_fleet import LAB_TOOL, run_lab  # pylint: disable=import-error
+from helpers.lab_fleet import LAB_TOOL, run_lab
 
 NGINX_ON_443 = (
     "cat > /etc/nginx/sites-enabled/port443 <<CONF\n"

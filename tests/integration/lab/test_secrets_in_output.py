@@ -5,7 +5,7 @@ installs certificates."""
 import os
 import subprocess
 
-from conftest import REPO  # pylint: disable=import-error
+from helpers.paths import REPO
 
 PASSPHRASE = "p12-passphrase-0815"  # distinctive, so any leak is found by a plain search
 

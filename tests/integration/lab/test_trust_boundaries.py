@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import REPO  # pylint: disable=import-error
-from lab_fleet import play_recap  # pylint: disable=import-error
+from helpers.paths import REPO
+from helpers.lab_fleet import play_recap
 
 SITE = os.path.join(REPO, "playbooks", "site.yml")
 # Root on tamper-1 changes every CSR its Python builds: one more SAN, another team's name.

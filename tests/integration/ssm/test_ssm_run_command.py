@@ -12,9 +12,9 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import REPO  # pylint: disable=import-error
-from lab_fleet import play_recap  # pylint: disable=import-error
-from ssm_document import load_document, render_script  # pylint: disable=import-error
+from helpers.paths import REPO
+from helpers.lab_fleet import play_recap
+from helpers.ssm_document import load_document, render_script
 
 HOST = "ssm-1"
 # What the instance holds besides its own files: the collection artifact and the script.

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from ssm_document import DOCUMENT_YAML, PARAMETER_REFERENCE, REPO, load_document, render_script, resolve_parameters  # pylint: disable=import-error
+from helpers.ssm_document import DOCUMENT_YAML, PARAMETER_REFERENCE, REPO, load_document, render_script, resolve_parameters
 
 
 @pytest.fixture(scope="module")

@@ -4,69 +4,10 @@ ACM PCA service model, and AWS errors are injected."""
 import datetime
 
 import pytest
-from botocore.stub import ANY
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from ansible_collections.certfleet.pki.plugins.module_utils import _acmpca as acmpca
-from acmpca_stub import stub_acmpca  # pylint: disable=import-error
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
-from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate
-
-CA_ARN = "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/11111111-2222-3333-4444-555555555555"
-CERT_ARN = CA_ARN + "/certificate/6f1e2d3c4b5a69788796a5b4c3d2e1f0"
-NOW = datetime.datetime.now(datetime.timezone.utc)
-
-CA_KEY = ec.generate_private_key(ec.SECP256R1())
-CA_CERT = build_certificate(SoftwareSigner(CA_KEY), "root_ca", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PCA")]),
-                            CA_KEY.public_key(), validity_days=3650)[0]
-HOST_KEY = ec.generate_private_key(ec.SECP256R1())
-SANS = [x509.DNSName("web.example.internal")]
-CSR = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")]))
-       .add_extension(x509.SubjectAlternativeName(SANS), critical=False).sign(HOST_KEY, hashes.SHA256())
-       .public_bytes(serialization.Encoding.PEM).decode())
-LEAF = build_certificate(SoftwareSigner(CA_KEY), "server", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")]),
-                         HOST_KEY.public_key(), CA_CERT, SANS, validity_days=90)[0]
-
-
-def authority(status="ACTIVE", key="EC_prime256v1", not_after=NOW + datetime.timedelta(days=3650)):
-    return {"CertificateAuthority": {
-        "Arn": CA_ARN, "Status": status, "Type": "SUBORDINATE", "NotAfter": not_after,
-        "CertificateAuthorityConfiguration": {"KeyAlgorithm": key, "SigningAlgorithm": "SHA256WITHECDSA",
-                                              "Subject": {"CommonName": "PCA"}}}}
-
-
-@pytest.fixture
-def stubbed(monkeypatch):
-    stubber = stub_acmpca(monkeypatch, acmpca_certificate, retries=4)
-    with stubber:
-        yield stubber
-    stubber.assert_no_pending_responses()
-
-
-def run(module_runner, check_mode=False, **args):
-    base = dict(certificate_authority_arn=CA_ARN, region="eu-west-1", access_key="test", secret_key="test")
-    return module_runner(acmpca_certificate, dict(base, **args), check_mode=check_mode)
-
-
-def expect_issue(stubber, template="EndEntityCertificate", algorithm="SHA256WITHECDSA", validity=None):
-    stubber.add_response("describe_certificate_authority", authority(), {"CertificateAuthorityArn": CA_ARN})
-    stubber.add_response("issue_certificate", {"CertificateArn": CERT_ARN}, {
-        "CertificateAuthorityArn": CA_ARN, "Csr": CSR.encode(), "SigningAlgorithm": algorithm,
-        "TemplateArn": "arn:aws:acm-pca:::template/%s/V1" % template,
-        "Validity": validity or {"Type": "DAYS", "Value": 365}, "IdempotencyToken": ANY})
-
-
-def expect_fetch(stubber, in_progress=0):
-    for _attempt in range(in_progress):
-        stubber.add_client_error("get_certificate", "RequestInProgressException", "still signing")
-    expected = {"CertificateAuthorityArn": CA_ARN, "CertificateArn": CERT_ARN}
-    for _call in range(2):  # the waiter's successful poll, then the read
-        stubber.add_response("get_certificate", {"Certificate": to_pem(LEAF), "CertificateChain": to_pem(CA_CERT)}, expected)
+from helpers.acmpca import CA_ARN, CA_CERT, CERT_ARN, CSR, LEAF, NOW, authority, expect_fetch, expect_issue, run
 
 
 def test_request_contract_and_result(module_runner, stubbed):

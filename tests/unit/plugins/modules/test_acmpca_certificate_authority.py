@@ -4,10 +4,10 @@ real ACM PCA service model)."""
 import pytest
 from botocore.stub import ANY
 
-from acmpca_stub import stub_acmpca  # pylint: disable=import-error
+from helpers.acmpca import stub_acmpca
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate_authority as module_under_test
 
-from test_acmpca_certificate import CA_CERT, CSR, LEAF  # pylint: disable=import-error
+from helpers.acmpca import CA_CERT, CSR, LEAF
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 
 CA_ARN = "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

@@ -5,7 +5,6 @@ import os
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
@@ -13,6 +12,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import certificate_deploy
+from helpers.keys import write_key
 
 CA_KEY = ec.generate_private_key(ec.SECP256R1())
 CA = build_certificate(SoftwareSigner(CA_KEY), "root_ca", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA")]),
@@ -22,13 +22,6 @@ CA = build_certificate(SoftwareSigner(CA_KEY), "root_ca", x509.Name([x509.NameAt
 def issue(key):
     return to_pem(build_certificate(SoftwareSigner(CA_KEY), "server", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")]),
                                     key.public_key(), CA, [x509.DNSName("web.example.internal")], validity_days=30)[0])
-
-
-def write_key(tmp_path, name, key):
-    path = tmp_path / name
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return str(path)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._signers import Soft
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import certificate_deploy, certificate_status
 
-from test_certificate_deploy import write_key  # pylint: disable=import-error
+from helpers.keys import write_key
 
 CA_KEY = ec.generate_private_key(ec.SECP256R1())
 CA = build_certificate(SoftwareSigner(CA_KEY), "root_ca", x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA")]),

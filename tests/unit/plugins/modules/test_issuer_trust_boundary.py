@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from acmpca_stub import stub_acmpca  # pylint: disable=import-error
-# stubbed: a Stubber with no response queued fails the test on any AWS request.
-from test_acmpca_certificate import CA_ARN, CSR, LEAF, authority, expect_fetch, run, stubbed  # noqa: F401 pylint: disable=import-error,unused-import
+from helpers.acmpca import stub_acmpca
+# stubbed (fixture): a Stubber with no response queued fails the test on any AWS request.
+from helpers.acmpca import CA_ARN, CSR, LEAF, authority, expect_fetch, run
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate, pkcs11_certificate
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import COLLECTIONS  # pylint: disable=import-error
+from helpers.paths import COLLECTIONS
 
 # module -> libraries it needs -> the package name its failure message must give.
 PACKAGE = {"boto3": "boto3", "botocore": "botocore", "cryptography": "cryptography",

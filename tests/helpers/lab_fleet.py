@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from helpers.paths import REPO
+
 LAB_TOOL = os.path.join(REPO, "tools", "lab", "lab.py")
 
 

@@ -5,7 +5,8 @@ import json
 import os
 import re
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from helpers.paths import REPO
+
 DOCUMENT_JSON = os.path.join(REPO, "extras", "ssm", "certfleet-rotate.json")
 DOCUMENT_YAML = os.path.join(REPO, "extras", "ssm", "certfleet-rotate.yaml")
 PARAMETER_REFERENCE = re.compile(r"\{\{\s*(\w+)\s*\}\}")

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import SoftHsm  # pylint: disable=import-error
+from helpers.softhsm import SoftHsm
 
 
 class HsmCa:
