@@ -2,6 +2,7 @@
 its real client (amazon.aws's retry wrapper kept, its sleeps removed), a CA, a host CSR and
 a leaf certificate, and the requests acmpca_certificate is expected to make."""
 
+import contextlib
 import datetime
 
 import boto3
@@ -19,7 +20,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate
-
 
 
 def stub_acmpca(monkeypatch, module, retries):
@@ -55,12 +55,20 @@ def authority(status="ACTIVE", key="EC_prime256v1", not_after=NOW + datetime.tim
                                               "Subject": {"CommonName": "PCA"}}}}
 
 
-@pytest.fixture
-def stubbed(monkeypatch):
-    stubber = stub_acmpca(monkeypatch, acmpca_certificate, retries=4)
+@contextlib.contextmanager
+def stubbed_module(monkeypatch, module, retries):
+    """A Stubber wired into ``module``; every queued response must be used by the end."""
+    stubber = stub_acmpca(monkeypatch, module, retries)
     with stubber:
         yield stubber
     stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def stubbed(monkeypatch):
+    """acmpca_certificate's client, stubbed: an AWS request with no response queued fails the test."""
+    with stubbed_module(monkeypatch, acmpca_certificate, retries=4) as stubber:
+        yield stubber
 
 
 def run(module_runner, check_mode=False, **args):

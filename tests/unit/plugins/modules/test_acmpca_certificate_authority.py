@@ -4,11 +4,9 @@ real ACM PCA service model)."""
 import pytest
 from botocore.stub import ANY
 
-from helpers.acmpca import stub_acmpca
-from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate_authority as module_under_test
-
-from helpers.acmpca import CA_CERT, CSR, LEAF
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate_authority as module_under_test
+from helpers.acmpca import CA_CERT, CSR, LEAF, stubbed_module
 
 CA_ARN = "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 SUBJECT = {"CommonName": "Issuing CA", "Organization": "certfleet"}
@@ -23,10 +21,8 @@ def authority(status, ca_type="SUBORDINATE"):
 
 @pytest.fixture
 def stubbed(monkeypatch):
-    stubber = stub_acmpca(monkeypatch, module_under_test, retries=3)
-    with stubber:
+    with stubbed_module(monkeypatch, module_under_test, retries=3) as stubber:
         yield stubber
-    stubber.assert_no_pending_responses()
 
 
 def run(module_runner, check_mode=False, **args):

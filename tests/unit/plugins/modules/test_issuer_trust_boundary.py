@@ -9,11 +9,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from helpers.acmpca import stub_acmpca
-# stubbed (fixture): a Stubber with no response queued fails the test on any AWS request.
-from helpers.acmpca import CA_ARN, CSR, LEAF, authority, expect_fetch, run
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate, pkcs11_certificate
+# stubbed (fixture): a Stubber with no response queued fails the test on any AWS request.
+from helpers.acmpca import CA_ARN, CSR, LEAF, authority, expect_fetch, run, stub_acmpca
 
 
 def csr_for(common_name, sans):
