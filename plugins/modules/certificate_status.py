@@ -290,8 +290,9 @@ def main():
     require_libraries(module, "cryptography")
     now = datetime.datetime.now(datetime.timezone.utc)
     try:
-        for declared in module.params["certificates"]:
+        for declared in module.params["certificates"]:  # every declaration checked before any is read
             parse_renew_before(declared["renew_before"])
+            declared_key_description(declared["key"])
         statuses = [status_of(declared, module.params, now) for declared in module.params["certificates"]]
     except CertfleetError as error:
         module.fail_json(msg=str(error))

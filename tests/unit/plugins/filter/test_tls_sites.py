@@ -53,3 +53,10 @@ def test_profiles():
     assert all("GCM" in cipher or "CHACHA20" in cipher for cipher in intermediate["ciphers"])
     with pytest.raises(AnsibleFilterError, match="unknown TLS profile 'old': choose one of intermediate, modern"):
         tls_profile("old")
+
+
+def test_certificate_paths_of_a_directory_and_a_refused_one():
+    from ansible_collections.certfleet.pki.plugins.filter.certificate_paths import certificate_paths
+    assert certificate_paths("/srv/certs/web")["key"] == "/srv/certs/web/current/key.pem"
+    with pytest.raises(AnsibleFilterError, match="certificate directory 'certs/web' must be an absolute path"):
+        certificate_paths("certs/web")

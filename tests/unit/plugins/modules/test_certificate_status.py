@@ -1,6 +1,8 @@
 """certificate_status over certificates installed by certificate_deploy in a temporary directory."""
 
 import datetime
+import os
+import time
 
 import pytest
 from cryptography import x509
@@ -108,3 +110,27 @@ def test_jitter_moves_renewal_earlier_per_host(host):
     renew_at = set(host["status"](declared(), host_name="web-%d" % index)["certificates"][0]["renew_at"] for index in range(5))
     unjittered = host["status"](declared(), jitter=0.0)["certificates"][0]["renew_at"]
     assert len(renew_at) == 5 and all(moment < unjittered for moment in renew_at)
+
+
+def test_a_certificate_at_its_own_path_and_its_stale_staged_keys(tmp_path, module_runner):
+    key = ec.generate_private_key(ec.SECP256R1())
+    elsewhere = tmp_path / "elsewhere" / "web"
+    module_runner(certificate_deploy, dict(path=str(elsewhere), certificate=make(key), key_src=write_key(tmp_path, "k", key)))
+    staging = tmp_path / "staging" / "web"
+    staging.mkdir(parents=True)
+    stale, running = staging / "killed.key.pem", staging / "running.key.pem"
+    stale.write_text("left by a killed run")
+    running.write_text("a run going on now")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    args = dict(host="web-1", staging_max_age=3600,
+                certificates=[declared(path=str(elsewhere), staging_dir=str(staging))])
+    checked = module_runner(certificate_status, args, check_mode=True)
+    assert checked["due"] == [] and checked["removed_staged_keys"] == [str(stale)] and stale.exists()
+    result = module_runner(certificate_status, args)
+    assert result["changed"] and result["removed_staged_keys"] == [str(stale)]
+    assert not stale.exists() and running.exists()
+
+
+def test_an_rsa_key_declared_without_size_is_refused_by_name(host):
+    result = host["status"](declared(key={"type": "rsa"}))
+    assert result["failed"] and "an RSA key needs a size (2048, 3072, 4096)" in result["msg"]
