@@ -2,7 +2,6 @@
 its real client (amazon.aws's retry wrapper kept, its sleeps removed), a CA, a host CSR and
 a leaf certificate, and the requests acmpca_certificate is expected to make."""
 
-import contextlib
 import datetime
 
 import boto3
@@ -55,9 +54,9 @@ def authority(status="ACTIVE", key="EC_prime256v1", not_after=NOW + datetime.tim
                                               "Subject": {"CommonName": "PCA"}}}}
 
 
-@contextlib.contextmanager
 def stubbed_module(monkeypatch, module, retries):
-    """A Stubber wired into ``module``; every queued response must be used by the end."""
+    """For a fixture to ``yield from``: a Stubber wired into ``module``; every queued response
+    must be used by the end of the test."""
     stubber = stub_acmpca(monkeypatch, module, retries)
     with stubber:
         yield stubber
@@ -67,8 +66,7 @@ def stubbed_module(monkeypatch, module, retries):
 @pytest.fixture
 def stubbed(monkeypatch):
     """acmpca_certificate's client, stubbed: an AWS request with no response queued fails the test."""
-    with stubbed_module(monkeypatch, acmpca_certificate, retries=4) as stubber:
-        yield stubber
+    yield from stubbed_module(monkeypatch, acmpca_certificate, retries=4)
 
 
 def run(module_runner, check_mode=False, **args):

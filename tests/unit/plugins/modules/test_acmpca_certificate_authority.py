@@ -21,8 +21,7 @@ def authority(status, ca_type="SUBORDINATE"):
 
 @pytest.fixture
 def stubbed(monkeypatch):
-    with stubbed_module(monkeypatch, module_under_test, retries=3) as stubber:
-        yield stubber
+    yield from stubbed_module(monkeypatch, module_under_test, retries=3)
 
 
 def run(module_runner, check_mode=False, **args):
