@@ -51,6 +51,10 @@ PROVIDERS = {
     "pkcs11": ({"pkcs11_module", "token_label", "key_label", "ca_certificate"}, {"pin", "ca_chain", "profile"}),
     "acmpca": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "template", "ca_certificate"}),
 }
+# Options of the issuing modules that belong to one request of a batch (O(requests)).
+_PER_REQUEST = {"common_name", "subject_alt_names", "validity_days", "requester", "allowed_names", "allowed_profiles",
+                "max_validity_days"}
+REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST}
 # Issuer option -> option of the provider's issuing module.
 MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
 _ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+$")
@@ -220,6 +224,10 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         "renew_before_days": renew_before_days,
         "validity_days": validity_days, "owner": owner, "group": group, "consumers": consumers, "formats": formats,
         "issue": issue, "paths": paths,
+        # The same options split for a batch: what each request carries, and what the
+        # issuing module run shares (requests with equal connection options sign together).
+        "request": dict((key, value) for key, value in issue.items() if key in REQUEST_OPTIONS[provider]),
+        "connection": dict((key, value) for key, value in issue.items() if key not in REQUEST_OPTIONS[provider]),
         "status": {"name": name, "path": paths["dir"], "staging_dir": paths["staging_dir"], "common_name": common_name, "subject_alt_names": sans, "key": key,
                    "renew_before": renew_before, "ca_certificate": issuer_options.get("ca_certificate"),
                    "force": name in force_renew},

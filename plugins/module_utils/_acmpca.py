@@ -11,6 +11,8 @@ import calendar
 import datetime
 import hashlib
 import json
+import threading
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -85,6 +87,24 @@ def api_wait(client, waiter, description, delay, attempts, **kwargs):
 def list_certificate_authorities(client):
     paginator = client.get_paginator("list_certificate_authorities")
     return paginator.paginate().build_full_result()["CertificateAuthorities"]
+
+
+class RateLimiter:
+    """At most ``rate`` calls a second, across the threads of one batch."""
+
+    def __init__(self, rate):
+        if rate <= 0:
+            raise AcmPcaError("issue_rate must be above 0, got %s" % rate)
+        self.interval = 1.0 / rate
+        self.lock = threading.Lock()
+        self.next_slot = time.monotonic()
+
+    def wait(self):
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + self.interval
+        time.sleep(max(0.0, slot - now))
 
 
 def fail(module, error):

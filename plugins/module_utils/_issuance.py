@@ -11,14 +11,19 @@ A backend has:
   renewal_reason()  None while ``current`` still fits the request, else why not (never
                     called when the request is forced);
   current_chain()   the chain (PEM) to return with a kept certificate;
-  issue()           (certificate or None when it is not ready yet, chain PEM, extra result fields);
+  issue(session)    (certificate or None when it is not ready yet, chain PEM, extra result fields);
+                    ``session`` is what the batch opened for all its requests, or None;
   result_fields     fields every result of this issuer carries, with their empty values.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import DEFAULT_RENEW_BEFORE
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import issuance_policy_argument_spec
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, to_pem
 
@@ -36,6 +41,26 @@ def issuing_argument_spec():
     return spec
 
 
+def requests_argument_spec(**extra):
+    """The O(requests) option of the issuing modules (doc fragment certfleet.pki.issuing):
+    several CSRs of one issuer signed in one run, each with its own names, policy and
+    requester; ``extra`` adds the module's own per-request options."""
+    options = dict(
+        csr=dict(type="str", required=True),
+        requester=dict(type="str"),
+        common_name=dict(type="str"),
+        subject_alt_names=dict(type="list", elements="str"),
+        allowed_names=dict(type="list", elements="str"),
+        allowed_profiles=dict(type="list", elements="str"),
+        max_validity_days=dict(type="int"),
+        validity_days=dict(type="int"),
+        current_certificate=dict(type="str"),
+        force=dict(type="bool"),
+    )
+    options.update(extra)
+    return dict(requests=dict(type="list", elements="dict", options=options))
+
+
 def certificate_result(certificate, chain_pem, reason, changed, **fields):
     """The one result shape: certificate, chain, fullchain, its facts and why it was issued."""
     result = dict(fields, changed=changed, renewal_reason=reason, chain=chain_pem)
@@ -47,13 +72,70 @@ def certificate_result(certificate, chain_pem, reason, changed, **fields):
     return result
 
 
-def run_issuance(module, backend):
-    """Keep the current certificate while it fits; in check mode say what would be issued
-    and why; otherwise issue. Nothing is signed or bought unless a reason is found."""
-    reason = "forced" if module.params["force"] else backend.renewal_reason()
+def _without_issuing(module, backend, reason):
+    """The result when nothing is to be issued now (kept, or check mode), else None."""
     if reason is None:
         return certificate_result(backend.current, backend.current_chain(), None, False, **backend.result_fields)
     if module.check_mode:
         return certificate_result(None, None, reason, True, **backend.result_fields)
-    certificate, chain_pem, fields = backend.issue()
+    return None
+
+
+def _issued(backend, reason, session):
+    certificate, chain_pem, fields = backend.issue(session)
     return certificate_result(certificate, chain_pem, reason, True, **dict(backend.result_fields, **fields))
+
+
+def run_issuance(module, backend):
+    """Keep the current certificate while it fits; in check mode say what would be issued
+    and why; otherwise issue. Nothing is signed or bought unless a reason is found."""
+    reason = "forced" if module.params["force"] else backend.renewal_reason()
+    return _without_issuing(module, backend, reason) or _issued(backend, reason, None)
+
+
+def batch_requests(module):
+    """Each entry of O(requests) as a full set of options: the module's, overridden by the
+    entry's own (the names, the policy and the requester of one host's certificate)."""
+    return [dict(module.params, **dict((key, value) for key, value in entry.items() if value is not None))
+            for entry in module.params["requests"]]
+
+
+def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
+    """Several requests of one issuer, in one module run. Each is decided alone (a run with
+    nothing due opens no session); those due are issued in one ``session`` (a context manager
+    whose value each backend's issue() takes: one HSM login for the batch), by up to
+    ``workers`` threads. A request that fails gets its own result with failed and msg, and
+    the others go on. Returns one result per request, in order, with its requester."""
+    results, pending = [None] * len(requests), []
+    for index, options in enumerate(requests):
+        try:
+            backend = backend_for(options)
+            reason = "forced" if options["force"] else backend.renewal_reason()
+            results[index] = _without_issuing(module, backend, reason)
+            if results[index] is None:
+                pending.append((index, backend, reason))
+        except CertfleetError as error:
+            results[index] = dict(failed=True, changed=False, msg=str(error))
+    if pending:
+        try:
+            with (session() if session else _no_session()) as opened:
+                def issue(item):
+                    index, backend, reason = item
+                    try:
+                        return index, _issued(backend, reason, opened)
+                    except CertfleetError as error:
+                        return index, dict(failed=True, changed=False, msg=str(error))
+                with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                    for index, result in pool.map(issue, pending):
+                        results[index] = result
+        except CertfleetError as error:  # the session itself failed: every pending request with it
+            for index, _backend, _reason in pending:
+                results[index] = dict(failed=True, changed=False, msg=str(error))
+    for options, result in zip(requests, results):
+        result["requester"] = options.get("requester")
+    return results
+
+
+@contextlib.contextmanager
+def _no_session():
+    yield None

@@ -101,6 +101,25 @@ def write_file(path, content, mode):
     os.chmod(path, mode)
 
 
+def write_secret_file(path, content):
+    """A key file: 0600 in a 0700 directory (made when missing), complete before it appears."""
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    descriptor, temporary = tempfile.mkstemp(prefix=".key-", dir=directory)
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(temporary, path)
+    except Exception:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
 class StoreLock:
     """An exclusive lock on <dir>/.lock for one module run; remembers how long it waited."""
 

@@ -104,6 +104,67 @@ options:
         forced renewal or a revocation's replacement never gets back, within AWS's 5-minute
         window, the very certificate it replaces.
     type: str
+  requests:
+    description:
+      - Several certificate signing requests of this issuer, signed in one module run (the
+        certificate role sends one run per issuer per batch of hosts). Each entry takes the
+        options below; an option it leaves out is the module's. Mutually exclusive with O(csr).
+      - Each request is decided and checked alone. A request that fails (a CSR the
+        declaration or the policy does not allow, an error of the CA) gets C(failed) and
+        C(msg) in its own entry of RV(certificates); the others go on, and the module does not fail.
+      - The CA is described once; IssueCertificate runs for each request due, by up to
+        O(max_concurrency) threads and at most O(issue_rate) a second, each with its own
+        idempotency token; throttling is retried per request, never by re-running the batch.
+    type: list
+    elements: dict
+    suboptions:
+      csr:
+        description: The certificate signing request (PEM content or a path).
+        type: str
+        required: true
+      requester:
+        description: Who the certificate is for (C(host/name)); each result and error names it.
+        type: str
+      common_name:
+        description: The common name the CSR must ask for.
+        type: str
+      subject_alt_names:
+        description: The subject alternative names the CSR must ask for, exactly.
+        type: list
+        elements: str
+      allowed_names:
+        description: Issuer policy for this request (see O(allowed_names)).
+        type: list
+        elements: str
+      allowed_profiles:
+        description: Issuer policy for this request (see O(allowed_profiles)).
+        type: list
+        elements: str
+      max_validity_days:
+        description: Issuer policy for this request (see O(max_validity_days)).
+        type: int
+      validity_days:
+        description: Validity of this certificate, in days.
+        type: int
+      current_certificate:
+        description: The certificate this request would replace; kept while it fits (see O(current_certificate)).
+        type: str
+      force:
+        description: Issue even when O(requests[].current_certificate) still fits.
+        type: bool
+      replaces:
+        description: Serial of the certificate this request replaces (see O(replaces)).
+        type: str
+  max_concurrency:
+    description: With O(requests), how many requests are issued and awaited at once.
+    type: int
+    default: 10
+  issue_rate:
+    description:
+      - With O(requests), the most IssueCertificate calls a second (the account quota is 25;
+        GetCertificate's is 75, and each waiting request polls it once a second).
+    type: float
+    default: 20.0
   wait:
     description: Wait until the CA has signed and return the certificate; otherwise return only its ARN.
     type: bool
@@ -155,6 +216,14 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+certificates:
+  description:
+    - With O(requests), one result per request, in order. Each has the fields of a single
+      issuance (RV(certificate), RV(chain), RV(fullchain), RV(serial), RV(not_after),
+      RV(renewal_reason), ...) and C(requester); a request that failed has C(failed=true) and C(msg) instead.
+  returned: when O(requests) is given
+  type: list
+  elements: dict
 certificate:
   description: The certificate (PEM); the current one when nothing was due; null in check mode or without O(wait).
   returned: state is present
@@ -193,6 +262,7 @@ renewal_reason:
   type: str
 '''
 
+import contextlib
 import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
@@ -200,6 +270,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     AcmPcaError,
+    RateLimiter,
     acmpca_client,
     api_call,
     api_wait,
@@ -215,7 +286,13 @@ from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._issuance import issuing_argument_spec, run_issuance
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
+    batch_requests,
+    issuing_argument_spec,
+    requests_argument_spec,
+    run_issuance,
+    run_issuance_batch,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import check_request
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import parse_renew_before, renewal_reason
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
@@ -258,9 +335,12 @@ class PrivateCaIssuer:
 
     result_fields = {"certificate_arn": None}
 
-    def __init__(self, params, client):
+    def __init__(self, params, client, batch=None):
         self.params = params
         self.client = client
+        # What a batch shares: the CA as DescribeCertificateAuthority gave it once, and the
+        # RateLimiter that paces IssueCertificate under the account quota.
+        self.batch = batch or {}
         self.ca_arn = params["certificate_authority_arn"]
         self.template = template_arn(params["template_arn"], self.ca_arn)
         if params["api_passthrough"] and not is_api_passthrough(self.template):
@@ -306,8 +386,7 @@ class PrivateCaIssuer:
 
     def checked_request(self):
         """The IssueCertificate arguments, after the CA's state, key and lifetime allow them."""
-        authority = api_call(self.client, "describe_certificate_authority", "describe CA %s" % self.ca_arn,
-                             CertificateAuthorityArn=self.ca_arn)["CertificateAuthority"]
+        authority = self.batch.get("authority") or describe_authority(self.client, self.ca_arn)
         if authority["Status"] != "ACTIVE":
             raise AcmPcaError("CA %s is %s, not ACTIVE: it cannot issue" % (self.ca_arn, authority["Status"]))
         key_algorithm = authority["CertificateAuthorityConfiguration"]["KeyAlgorithm"]
@@ -328,9 +407,13 @@ class PrivateCaIssuer:
         request["IdempotencyToken"] = idempotency_token(self.ca_arn, self.csr_pem, fingerprinted, self.replaced_serial())
         return request
 
-    def issue(self):
+    def issue(self, session=None):  # pylint: disable=unused-argument
+        """Buy one certificate (a batch shares the client; ``session`` is not used)."""
+        request = self.checked_request()
+        if self.batch.get("limiter"):
+            self.batch["limiter"].wait()
         arn = api_call(self.client, "issue_certificate", "issue a certificate from CA %s (IssueCertificate)" % self.ca_arn,
-                       **self.checked_request())["CertificateArn"]
+                       **request)["CertificateArn"]
         if not self.params["wait"]:
             return None, None, dict(certificate_arn=arn)
         fetch = "fetch certificate %s; re-running within 5 minutes returns the same certificate" % arn
@@ -341,10 +424,33 @@ class PrivateCaIssuer:
                 reply.get("CertificateChain", "").strip() + "\n", dict(certificate_arn=arn))
 
 
+def describe_authority(client, ca_arn):
+    return api_call(client, "describe_certificate_authority", "describe CA %s" % ca_arn,
+                    CertificateAuthorityArn=ca_arn)["CertificateAuthority"]
+
+
 def present(module, client):
+    if module.params["requests"] is not None:
+        return present_batch(module, client)
     result = run_issuance(module, PrivateCaIssuer(module.params, client))
     result["certificate_chain"] = result["chain"]
     return result
+
+
+def present_batch(module, client):
+    """Every request of O(requests): the CA described once, IssueCertificate paced under
+    O(issue_rate) by up to O(max_concurrency) threads, each request with its own idempotency
+    token and its own waiter; throttling is retried per request."""
+    batch = {"limiter": RateLimiter(module.params["issue_rate"])}
+
+    @contextlib.contextmanager
+    def described():  # opened only when something is due
+        batch["authority"] = describe_authority(client, module.params["certificate_authority_arn"])
+        yield None
+
+    results = run_issuance_batch(module, batch_requests(module), lambda options: PrivateCaIssuer(options, client, batch),
+                                 session=described, workers=module.params["max_concurrency"])
+    return dict(changed=any(result["changed"] for result in results), certificates=results)
 
 
 def revoked(module, client):
@@ -368,7 +474,10 @@ def revoked(module, client):
 
 def main():
     argument_spec = issuing_argument_spec()
+    argument_spec.update(requests_argument_spec(replaces=dict(type="str")))
     argument_spec.update(
+        max_concurrency=dict(type="int", default=10),
+        issue_rate=dict(type="float", default=20.0),
         certificate_authority_arn=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "revoked"], default="present"),
         template_arn=dict(type="str", default="EndEntityCertificate/V1"),
@@ -390,8 +499,8 @@ def main():
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[("validity_days", "validity")],
-        required_if=[("state", "present", ("csr",))],
+        mutually_exclusive=[("validity_days", "validity"), ("csr", "requests")],
+        required_if=[("state", "present", ("csr", "requests"), True)],
         supports_check_mode=True,
     )
     require_libraries(module, "cryptography")

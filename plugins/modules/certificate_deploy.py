@@ -29,12 +29,47 @@ description:
     C(current) on empty files.
 options:
   path:
-    description: Directory of this certificate's versions and its C(current) link.
+    description:
+      - Directory of this certificate's versions and its C(current) link.
+      - Required unless O(certificates) installs several certificates.
     type: path
-    required: true
   certificate:
-    description: The certificate (PEM content). Required with O(state=present).
+    description: The certificate (PEM content). Required with O(state=present) and O(path).
     type: str
+  certificates:
+    description:
+      - Several certificates to install in one run (O(state=present)), each with the options
+        O(path), O(certificate), O(chain), O(key_src), O(pkcs12_passphrase), O(owner) and
+        O(group) of one certificate; O(keep) applies to each. They are installed in order,
+        each under its own lock; a failure names the certificate and those installed before it.
+      - Mutually exclusive with O(path).
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Directory of this certificate's versions.
+        type: path
+        required: true
+      certificate:
+        description: The certificate (PEM content).
+        type: str
+        required: true
+      chain:
+        description: The certificates above it, issuer first (PEM content).
+        type: str
+        default: ""
+      key_src:
+        description: Path on this host of the private key; the current version's key is reused when not set.
+        type: path
+      pkcs12_passphrase:
+        description: Passphrase of C(cert.p12), which is written when this is set.
+        type: str
+      owner:
+        description: Owner of the version's files.
+        type: str
+      group:
+        description: Group of the version's files (the key is then 0640).
+        type: str
   chain:
     description: The certificates above it, issuer first (PEM content).
     type: str
@@ -99,18 +134,23 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+results:
+  description: With O(certificates), one entry per certificate with the fields below and its C(path).
+  returned: when O(certificates) is given
+  type: list
+  elements: dict
 version:
   description: Name of the active version directory after the run; null in check mode when a new version would be installed.
-  returned: always
+  returned: with O(path); with O(certificates), in each of RV(results)
   type: str
   sample: 20261128T163501Z-5c0e2a7f3b1d4e6a
 previous_version:
   description: The version that was active before the run (null if none).
-  returned: always
+  returned: with O(path); with O(certificates), in each of RV(results)
   type: str
 current:
   description: Path of the C(current) link.
-  returned: always
+  returned: with O(path); with O(certificates), in each of RV(results)
   type: str
 lock_waited:
   description: Seconds this run waited for another run's lock on the certificate (a warning says so from 1 s).
@@ -118,7 +158,7 @@ lock_waited:
   type: float
 removed_versions:
   description: Version directories pruned by O(keep).
-  returned: always
+  returned: with O(path); with O(certificates), in each of RV(results)
   type: list
   elements: str
 '''
@@ -208,10 +248,12 @@ def diff_for(store, result):
 
 
 class Deployment:
-    def __init__(self, module, store):
+    """One certificate's install (or rollback), from its own parameters."""
+
+    def __init__(self, module, params):
         self.module = module
-        self.params = module.params
-        self.store = store
+        self.params = params
+        self.store = CertificateStore(params["path"])
         self.pkcs12 = None
 
     def wanted_files(self, previous):
@@ -264,7 +306,7 @@ class Deployment:
 
 def locked_run(module, deployment):
     """The deployment, under the certificate's lock (check mode reads without it)."""
-    run = deployment.present if module.params["state"] == "present" else deployment.rollback
+    run = deployment.present if deployment.params["state"] == "present" else deployment.rollback
     if module.check_mode:
         return run()
     with deployment.store.lock() as lock:
@@ -275,10 +317,52 @@ def locked_run(module, deployment):
     return result
 
 
+def deploy(module, params):
+    """One certificate's result, with its diff when asked for."""
+    deployment = Deployment(module, params)
+    try:
+        result = locked_run(module, deployment)
+    except OSError as error:  # a full disk, a read-only file system, a permission: name the path
+        raise DeployError("cannot write %s: %s; the current version is unchanged"
+                          % (error.filename or params["path"], error.strerror or error))
+    result.update(path=params["path"], current=os.path.dirname(deployment.store.paths["certificate"]))
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = diff_for(deployment.store, result)
+    return result
+
+
+def deploy_all(module):
+    """Every entry of O(certificates), in one run: the results, their changes and their diffs."""
+    shared = dict((key, module.params[key]) for key in ("keep", "state"))
+    results = []
+    for entry in module.params["certificates"]:
+        try:
+            results.append(deploy(module, dict(entry, **shared)))
+        except CertfleetError as error:
+            raise DeployError("%s: %s (installed before it in this run: %s)"
+                              % (entry["path"], error, ", ".join(r["path"] for r in results if r["changed"]) or "none"))
+    result = dict(changed=any(r["changed"] for r in results), results=results)
+    if module._diff:  # pylint: disable=protected-access
+        diffs = [r.pop("diff") for r in results]
+        result["diff"] = dict(before="".join(d["before"] for d in diffs), after="".join(d["after"] for d in diffs))
+    return result
+
+
+ENTRY_OPTIONS = dict(
+    path=dict(type="path", required=True),
+    certificate=dict(type="str", required=True),
+    chain=dict(type="str", default=""),
+    key_src=dict(type="path"),
+    pkcs12_passphrase=dict(type="str", no_log=True),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type="path", required=True),
+            path=dict(type="path"),
             certificate=dict(type="str"),
             chain=dict(type="str", default=""),
             key_src=dict(type="path"),
@@ -287,25 +371,24 @@ def main():
             owner=dict(type="str"),
             group=dict(type="str"),
             state=dict(type="str", choices=["present", "rollback"], default="present"),
+            certificates=dict(type="list", elements="dict", options=ENTRY_OPTIONS),
         ),
-        required_if=[("state", "present", ("certificate",))],
+        required_one_of=[("path", "certificates")],
+        mutually_exclusive=[("path", "certificates")],
         supports_check_mode=True,
     )
     require_libraries(module, "cryptography")
-    if module.params["keep"] < 2:
-        module.fail_json(msg="keep must be at least 2 so that a rollback stays possible, got %d" % module.params["keep"])
-    path = module.params["path"]
-    store = CertificateStore(path)
+    params = module.params
+    if params["keep"] < 2:
+        module.fail_json(msg="keep must be at least 2 so that a rollback stays possible, got %d" % params["keep"])
+    if params["path"] and params["state"] == "present" and not params["certificate"]:
+        module.fail_json(msg="state is present but all of the following are missing: certificate")
+    if params["certificates"] is not None and params["state"] != "present":
+        module.fail_json(msg="certificates installs several certificates (state=present); roll back one path at a time")
     try:
-        result = locked_run(module, Deployment(module, store))
+        result = deploy_all(module) if params["certificates"] is not None else deploy(module, params)
     except CertfleetError as error:
         module.fail_json(msg=str(error))
-    except OSError as error:  # a full disk, a read-only file system, a permission: name the path
-        module.fail_json(msg="cannot write %s: %s; the current version is unchanged"
-                             % (error.filename or path, error.strerror or error))
-    result["current"] = os.path.dirname(store.paths["certificate"])
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = diff_for(store, result)
     module.exit_json(**result)
 
 

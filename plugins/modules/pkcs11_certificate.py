@@ -38,6 +38,56 @@ options:
     type: str
     choices: [server, client, server_client, code_signing, subordinate_ca, root_ca]
     default: server
+  requests:
+    description:
+      - Several certificate signing requests of this issuer, signed in one module run (the
+        certificate role sends one run per issuer per batch of hosts). Each entry takes the
+        options below; an option it leaves out is the module's. Mutually exclusive with O(csr).
+      - Each request is decided and checked alone. A request that fails (a CSR the
+        declaration or the policy does not allow, an error of the CA) gets C(failed) and
+        C(msg) in its own entry of RV(certificates); the others go on, and the module does not fail.
+      - All requests are signed with one library load, one session and one login.
+    type: list
+    elements: dict
+    suboptions:
+      csr:
+        description: The certificate signing request (PEM content or a path).
+        type: str
+        required: true
+      requester:
+        description: Who the certificate is for (C(host/name)); each result and error names it.
+        type: str
+      common_name:
+        description: The common name the CSR must ask for.
+        type: str
+      subject_alt_names:
+        description: The subject alternative names the CSR must ask for, exactly.
+        type: list
+        elements: str
+      allowed_names:
+        description: Issuer policy for this request (see O(allowed_names)).
+        type: list
+        elements: str
+      allowed_profiles:
+        description: Issuer policy for this request (see O(allowed_profiles)).
+        type: list
+        elements: str
+      max_validity_days:
+        description: Issuer policy for this request (see O(max_validity_days)).
+        type: int
+      validity_days:
+        description: Validity of this certificate, in days.
+        type: int
+      current_certificate:
+        description: The certificate this request would replace; kept while it fits (see O(current_certificate)).
+        type: str
+      force:
+        description: Issue even when O(requests[].current_certificate) still fits.
+        type: bool
+      profile:
+        description: The profile of this certificate (end-entity profiles only).
+        type: str
+        choices: [server, client, server_client, code_signing]
   ca_certificate:
     description:
       - The certificate of the CA key on the token, as PEM content or a path.
@@ -132,6 +182,14 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+certificates:
+  description:
+    - With O(requests), one result per request, in order. Each has the fields of a single
+      issuance (RV(certificate), RV(chain), RV(fullchain), RV(serial), RV(not_after),
+      RV(renewal_reason), ...) and C(requester); a request that failed has C(failed=true) and C(msg) instead.
+  returned: when O(requests) is given
+  type: list
+  elements: dict
 certificate:
   description: The certificate in PEM (the current one when nothing was due). Null in check mode when one would be issued.
   returned: always
@@ -177,7 +235,13 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._issuance import issuing_argument_spec, run_issuance
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
+    batch_requests,
+    issuing_argument_spec,
+    requests_argument_spec,
+    run_issuance,
+    run_issuance_batch,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import check_request
 from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import open_token, pkcs11_argument_spec
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import parse_renew_before, renewal_reason
@@ -192,6 +256,8 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
 )
 
 DEFAULT_VALIDITY_DAYS = {"root_ca": 3650, "subordinate_ca": 1825}
+# End-entity profiles: what one request of a batch may ask for.
+BATCH_PROFILES = ("server", "client", "server_client", "code_signing")
 
 
 class Request:
@@ -250,13 +316,16 @@ class TokenIssuer:
     def current_chain(self):
         return "".join(to_pem(certificate) for certificate in self.request.chain)
 
-    def issue(self):
-        if self.token is None:
-            with open_token(self.params) as token:
-                return TokenIssuer(self.params, self.request, token).issue()
+    def issue(self, session=None):
+        """Sign with ``session`` (a batch's open token), the token this issuer holds, or a
+        token opened for this one certificate."""
+        token = session or self.token
+        if token is None:
+            with open_token(self.params) as opened:
+                return self.issue(opened)
         params, request = self.params, self.request
         certificate, clamped = build_certificate(
-            self.token.signer(params["key_label"]), request.profile, request.subject, self.public_key(),
+            token.signer(params["key_label"]), request.profile, request.subject, self.public_key(),
             issuer_certificate=request.ca_certificate, subject_alt_names=request.subject_alt_names,
             validity_days=request.validity_days, validity_clamp=params["validity_clamp"],
             path_length=params["path_length"], crl_distribution_points=params["crl_distribution_points"],
@@ -264,7 +333,16 @@ class TokenIssuer:
         return certificate, self.current_chain(), dict(validity_clamped=clamped)
 
 
+def run_batch(module):
+    """Every request of O(requests) with one library load, one session and one login."""
+    results = run_issuance_batch(module, batch_requests(module), lambda options: TokenIssuer(options, Request(options)),
+                                 session=lambda: open_token(module.params))
+    return dict(changed=any(result["changed"] for result in results), certificates=results)
+
+
 def run(module):
+    if module.params["requests"] is not None:
+        return run_batch(module)
     request = Request(module.params)
     if request.self_signed:
         # A root certifies the token key itself: the token is opened to read that key.
@@ -277,6 +355,7 @@ def run(module):
 def main():
     argument_spec = pkcs11_argument_spec()
     argument_spec.update(issuing_argument_spec())
+    argument_spec.update(requests_argument_spec(profile=dict(type="str", choices=list(BATCH_PROFILES))))
     argument_spec.update(
         profile=dict(type="str", default="server",
                      choices=["server", "client", "server_client", "code_signing", "subordinate_ca", "root_ca"]),
@@ -293,18 +372,15 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_if=[
-            ("profile", "root_ca", ("subject",)),
-            ("profile", "server", ("csr", "ca_certificate")),
-            ("profile", "client", ("csr", "ca_certificate")),
-            ("profile", "server_client", ("csr", "ca_certificate")),
-            ("profile", "code_signing", ("csr", "ca_certificate")),
-            ("profile", "subordinate_ca", ("csr", "ca_certificate")),
-        ],
+        required_if=[("profile", "root_ca", ("subject",))] + [
+            (key, profile, required, any_of) for profile in BATCH_PROFILES + ("subordinate_ca",)
+            for key, required, any_of in (("profile", ("csr", "requests"), True), ("profile", ("ca_certificate",), False))],
+        mutually_exclusive=[("csr", "requests")],
     )
     require_libraries(module, "cryptography", "asn1crypto", "pkcs11")
-    if module.params["profile"] == "root_ca" and (module.params["csr"] or module.params["ca_certificate"]):
-        module.fail_json(msg="profile root_ca self-signs the token key: csr and ca_certificate do not apply")
+    if module.params["profile"] == "root_ca" and (module.params["csr"] or module.params["ca_certificate"]
+                                                  or module.params["requests"] is not None):
+        module.fail_json(msg="profile root_ca self-signs the token key: csr, requests and ca_certificate do not apply")
     if module.params["validity_days"] is not None and module.params["validity_days"] < 1:
         module.fail_json(msg="validity_days must be at least 1, got %d" % module.params["validity_days"])
     try:

@@ -27,3 +27,28 @@ def test_one_login_per_issuance_and_none_when_nothing_is_due(spied):
     assert issue_logins == [1, 1]
     assert noop_logins == [0, 0]
     assert len(issue_times) == len(noop_times) == 2
+
+
+def test_a_batch_of_requests_is_signed_with_one_login_and_a_refused_one_fails_alone(spied, tmp_path):
+    ca_path = bench.make_ca(spied, "batch-ca", dict(key_type="ec", curve="secp256r1"))
+    csr_path = str(tmp_path / "batch.csr")
+    bench.write_csr(csr_path)  # asks for bench.example.internal
+    names = dict(common_name="bench.example.internal", subject_alt_names=["DNS:bench.example.internal"])
+    requests = [dict(names, csr=csr_path, requester="host-%d/web" % index) for index in range(5)]
+    requests.append(dict(csr=csr_path, requester="tampered/web", common_name="other.example.internal",
+                         subject_alt_names=["DNS:other.example.internal"]))
+    result, _seconds, logins = spied.run("certfleet.pki.pkcs11_certificate", key_label="batch-ca",
+                                         ca_certificate=ca_path, requests=requests)
+    assert logins == 1, "one login for the whole batch"
+    signed, refused = result["certificates"][:5], result["certificates"][5]
+    assert [entry["requester"] for entry in signed] == ["host-%d/web" % index for index in range(5)]
+    assert all(entry["changed"] and entry["certificate"] and not entry.get("failed") for entry in signed)
+    assert len(set(entry["serial"] for entry in signed)) == 5
+    assert refused["failed"] and refused["msg"].startswith("tampered/web: ") and "certificate" not in refused
+    assert result["changed"] is True and not result.get("failed")
+    # Nothing due in the batch: no session at all.
+    kept = [dict(request, current_certificate=entry["certificate"]) for request, entry in zip(requests, signed)]
+    again, _seconds, logins = spied.run("certfleet.pki.pkcs11_certificate", key_label="batch-ca",
+                                        ca_certificate=ca_path, requests=kept)
+    assert logins == 0 and again["changed"] is False
+    assert [entry["serial"] for entry in again["certificates"]] == [entry["serial"] for entry in signed]

@@ -129,3 +129,13 @@ def test_names_are_unique():
 def test_the_renewal_window_in_days_goes_to_the_issuer_check():
     (days, share) = plan([cert(renew_before="30d"), cert(name="api", renew_before="33%")])
     assert days["renew_before_days"] == pytest.approx(36) and share["renew_before_days"] == 0
+
+
+def test_issuing_options_split_into_the_request_and_the_connection_it_shares():
+    hsm, pca = plan([cert(), cert(name="api", issuer="pca")])
+    assert hsm["request"] == {"common_name": "web-1.example.internal", "subject_alt_names": ["DNS:web-1.example.internal"],
+                              "validity_days": 90, "requester": "web-1/web", "profile": "server"}
+    assert hsm["connection"] == {"pkcs11_module": "/usr/lib/softhsm/libsofthsm2.so", "token_label": "pki",
+                                 "key_label": "ca", "ca_certificate": "PEM"}
+    assert set(pca["connection"]) == {"certificate_authority_arn", "template_arn"} and "profile" not in pca["request"]
+    assert dict(hsm["request"], **hsm["connection"]) == hsm["issue"]

@@ -44,7 +44,7 @@ class RecordingBackend:
     def current_chain(self):
         return to_pem(CA)
 
-    def issue(self):
+    def issue(self, session=None):
         self.calls.append("issue")
         return self.issued, to_pem(CA), {"certificate_arn": "arn:issued"}
 
@@ -71,8 +71,10 @@ def test_check_mode_reports_the_reason_and_issues_nothing():
                       "certificate": None, "fullchain": None, "certificate_arn": None}
 
 
-@pytest.mark.parametrize("force, reason, expected", [(True, None, "forced"), (False, "no current certificate",
-                                                                               "no current certificate")])
+@pytest.mark.parametrize("force, reason, expected", [
+    (True, None, "forced"),
+    (False, "no current certificate", "no current certificate"),
+])
 def test_a_reason_issues_once_and_the_result_has_one_shape(force, reason, expected):
     backend = RecordingBackend(reason)
     result = run_issuance(module(force=force), backend)

@@ -150,3 +150,44 @@ def test_template_short_names_and_profiles():
 ])
 def test_validity_end(validity, end):
     assert acmpca.validity_end(validity, datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)) == end
+
+
+def test_a_batch_describes_the_ca_once_retries_throttling_per_request_and_fails_only_the_refused_one(
+        module_runner, stubbed):
+    tokens = []
+    stubbed.client.meta.events.register("before-parameter-build.acm-pca.IssueCertificate",
+                                        lambda params, **kwargs: tokens.append(params["IdempotencyToken"]))
+    stubbed.add_response("describe_certificate_authority", authority(), {"CertificateAuthorityArn": CA_ARN})
+    stubbed.add_response("issue_certificate", {"CertificateArn": CERT_ARN})
+    expect_fetch(stubbed)
+    stubbed.add_client_error("issue_certificate", "ThrottlingException", "Rate exceeded")
+    stubbed.add_response("issue_certificate", {"CertificateArn": CERT_ARN})
+    expect_fetch(stubbed)
+    names = dict(common_name="web", subject_alt_names=["DNS:web.example.internal"])
+    result = run(module_runner, max_concurrency=1, requests=[
+        dict(names, csr=CSR, requester="web-1/web", replaces="0a"),
+        dict(csr=CSR, requester="web-2/web", common_name="login", subject_alt_names=["DNS:login.example.internal"]),
+        dict(names, csr=CSR, requester="web-3/web", replaces="0b"),
+    ])
+    first, refused, third = result["certificates"]
+    assert result["changed"] and not result.get("failed")
+    assert first["requester"] == "web-1/web" and first["certificate"] == to_pem(LEAF) and first["certificate_arn"] == CERT_ARN
+    assert refused["failed"] and refused["msg"].startswith("web-2/web: ") and "certificate" not in refused
+    assert third["requester"] == "web-3/web" and third["certificate"] == to_pem(LEAF)
+    # Two purchases, each with its own token (the throttled one retried with the same token).
+    assert len(tokens) == 3 and tokens[1] == tokens[2] != tokens[0]
+
+
+def test_a_batch_with_nothing_due_calls_nothing(module_runner, stubbed):
+    names = dict(common_name="web", subject_alt_names=["DNS:web.example.internal"])
+    result = run(module_runner, ca_certificate=to_pem(CA_CERT), template_arn="EndEntityServerAuthCertificate", requests=[
+        dict(names, csr=CSR, requester="web-%d/web" % index, current_certificate=to_pem(LEAF)) for index in range(3)])
+    assert result["changed"] is False and [entry["serial"] for entry in result["certificates"]] == ["%x" % LEAF.serial_number] * 3
+
+
+def test_issue_rate_paces_calls_across_threads():
+    limiter = acmpca.RateLimiter(50)
+    started = __import__("time").monotonic()
+    for _call in range(11):
+        limiter.wait()
+    assert __import__("time").monotonic() - started >= 0.19  # 10 intervals of 20 ms after the first call

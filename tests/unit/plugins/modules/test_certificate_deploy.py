@@ -184,3 +184,25 @@ def test_a_write_error_names_the_path_and_leaves_current(module_runner, site, mo
     result = deploy(module_runner, site, certificate=issue(site["key"]), key_src=site["key_src"])
     assert result["failed"] and "fullchain.pem: No space left on device" in result["msg"], result
     assert os.path.basename(os.readlink(os.path.join(site["path"], "current"))) == first["version"]
+
+
+def test_several_certificates_in_one_run_each_as_its_own_version(tmp_path, module_runner):
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _index in range(3)]
+    entries = [dict(path=str(tmp_path / "certs" / name), certificate=issue(key), chain=to_pem(CA),
+                    key_src=write_key(tmp_path, name + ".key", key)) for name, key in zip(("web", "api", "mail"), keys)]
+    result = module_runner(certificate_deploy, dict(certificates=entries, keep=2))
+    assert result["changed"] and [r["path"] for r in result["results"]] == [e["path"] for e in entries]
+    for entry in entries:
+        assert open(os.path.join(entry["path"], "current", "cert.pem")).read() == entry["certificate"]
+    again = module_runner(certificate_deploy, dict(certificates=entries, keep=2))
+    assert again["changed"] is False and all(not r["changed"] for r in again["results"])
+
+
+def test_a_failing_entry_names_itself_and_what_was_installed_before_it(tmp_path, module_runner):
+    key, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    good = dict(path=str(tmp_path / "web"), certificate=issue(key), key_src=write_key(tmp_path, "k1", key))
+    bad = dict(path=str(tmp_path / "api"), certificate=issue(key), key_src=write_key(tmp_path, "k2", other))
+    result = module_runner(certificate_deploy, dict(certificates=[good, bad]))
+    assert result["failed"] and result["msg"].startswith(str(tmp_path / "api") + ": the key does not match")
+    assert "installed before it in this run: %s" % (tmp_path / "web") in result["msg"]
+    assert not os.path.exists(tmp_path / "api" / "current")
