@@ -42,22 +42,13 @@ def issuing_argument_spec():
 
 
 def requests_argument_spec(**extra):
-    """The O(requests) option of the issuing modules (doc fragment certfleet.pki.issuing):
-    several CSRs of one issuer signed in one run, each with its own names, policy and
-    requester; ``extra`` adds the module's own per-request options."""
-    options = dict(
-        csr=dict(type="str", required=True),
-        requester=dict(type="str"),
-        common_name=dict(type="str"),
-        subject_alt_names=dict(type="list", elements="str"),
-        allowed_names=dict(type="list", elements="str"),
-        allowed_profiles=dict(type="list", elements="str"),
-        max_validity_days=dict(type="int"),
-        validity_days=dict(type="int"),
-        current_certificate=dict(type="str"),
-        force=dict(type="bool"),
-    )
-    options.update(extra)
+    """The O(requests) option of the issuing modules: several CSRs of one issuer signed in
+    one run. Each entry takes the shared issuing options (and the module's ``extra`` ones)
+    without their defaults, so that what an entry leaves out is the module's value."""
+    options = dict((name, dict((key, value) for key, value in spec.items() if key != "default"))
+                   for name, spec in issuing_argument_spec().items() if name != "renew_before")
+    options["csr"]["required"] = True
+    options.update(validity_days=dict(type="int"), **extra)
     return dict(requests=dict(type="list", elements="dict", options=options))
 
 
@@ -86,10 +77,14 @@ def _issued(backend, reason, session):
     return certificate_result(certificate, chain_pem, reason, True, **dict(backend.result_fields, **fields))
 
 
+def _reason(options, backend):
+    return "forced" if options["force"] else backend.renewal_reason()
+
+
 def run_issuance(module, backend):
     """Keep the current certificate while it fits; in check mode say what would be issued
     and why; otherwise issue. Nothing is signed or bought unless a reason is found."""
-    reason = "forced" if module.params["force"] else backend.renewal_reason()
+    reason = _reason(module.params, backend)
     return _without_issuing(module, backend, reason) or _issued(backend, reason, None)
 
 
@@ -110,7 +105,7 @@ def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
     for index, options in enumerate(requests):
         try:
             backend = backend_for(options)
-            reason = "forced" if options["force"] else backend.renewal_reason()
+            reason = _reason(options, backend)
             results[index] = _without_issuing(module, backend, reason)
             if results[index] is None:
                 pending.append((index, backend, reason))
@@ -129,7 +124,7 @@ def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
                     for index, result in pool.map(issue, pending):
                         results[index] = result
         except CertfleetError as error:  # the session itself failed: every pending request with it
-            for index, _backend, _reason in pending:
+            for index, _backend, _why in pending:
                 results[index] = dict(failed=True, changed=False, msg=str(error))
     for options, result in zip(requests, results):
         result["requester"] = options.get("requester")

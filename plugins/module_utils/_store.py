@@ -106,16 +106,14 @@ def write_secret_file(path, content):
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o700)
-    descriptor, temporary = tempfile.mkstemp(prefix=".key-", dir=directory)
+    temporary = os.path.join(directory, ".%s.%d" % (os.path.basename(path), os.getpid()))
+    if os.path.lexists(temporary):
+        os.remove(temporary)  # left by a killed run that had this process id
     try:
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_file(temporary, content, 0o600)
         os.rename(temporary, path)
     except Exception:
-        if os.path.exists(temporary):
+        if os.path.lexists(temporary):
             os.remove(temporary)
         raise
 

@@ -127,13 +127,12 @@ from ansible_collections.certfleet.pki.plugins.module_utils._declaration_default
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._store import write_secret_file
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import parse_general_name
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import parse_general_name, parse_subject
 
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509.oid import NameOID
 except ImportError:
     pass  # reported by require_libraries
 
@@ -143,8 +142,8 @@ class RequestError(CertfleetError):
 
 
 def new_private_key(declared):
-    description = key_description(declared)  # refuses an RSA key without size
-    if description.startswith("RSA"):
+    key_description(declared)  # refuses an RSA key without size, naming it
+    if declared.get("type") == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=int(declared["size"]))
     curve = dict(DEFAULT_KEY, **declared)["curve"]
     if curve not in EC_CURVES:
@@ -171,8 +170,7 @@ def signing_request(request, key):
     if not request["common_name"]:
         raise RequestError("%s: common_name is required" % request["name"])
     names = [parse_general_name(name) for name in request["subject_alt_names"]]
-    builder = x509.CertificateSigningRequestBuilder().subject_name(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, request["common_name"])]))
+    builder = x509.CertificateSigningRequestBuilder().subject_name(parse_subject({"CN": request["common_name"]}))
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
