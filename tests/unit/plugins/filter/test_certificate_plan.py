@@ -139,3 +139,17 @@ def test_issuing_options_split_into_the_request_and_the_connection_it_shares():
                                  "key_label": "ca", "ca_certificate": "PEM"}
     assert set(pca["connection"]) == {"certificate_authority_arn", "template_arn"} and "profile" not in pca["request"]
     assert dict(hsm["request"], **hsm["connection"]) == hsm["issue"]
+
+
+@pytest.mark.parametrize("value", ["../x", "/srv/certs/../../etc", "/srv/a\nb", "/srv/a;b", "/srv/{a}", "certs"])
+@pytest.mark.parametrize("field", ["certificates_dir", "staging_dir"])
+def test_directories_that_reach_host_paths_are_refused_naming_the_variable(field, value):
+    with pytest.raises(AnsibleFilterError) as error:
+        plan([cert()], **{field: value})
+    assert "certfleet_%s %r must be an absolute path" % (field, value) in str(error.value)
+
+
+@pytest.mark.parametrize("run_id", ["../x", "a\nb", "a;b", "{a}"])
+def test_a_run_id_that_is_not_one_path_component_is_refused(run_id):
+    with pytest.raises(AnsibleFilterError, match="run_id"):
+        plan([cert()], run_id=run_id)
