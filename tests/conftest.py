@@ -6,4 +6,4 @@ from helpers.paths import use_checkout
 use_checkout()
 
 pytest_plugins = ["helpers.modules", "helpers.softhsm", "helpers.acmpca", "helpers.lab_fleet", "helpers.moto_server",
-                  "helpers.hsm_ca"]
+                  "helpers.hsm_ca", "helpers.tls_server"]

@@ -11,6 +11,12 @@ import socket
 import ssl
 
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts
+
+try:
+    from cryptography import x509
+except ImportError:
+    pass  # modules report it through require_libraries
 
 
 class ProbeError(CertfleetError):
@@ -51,3 +57,35 @@ def chain_error(address, port, server_name, timeout, ca_file=None, client_certif
     except ssl.SSLCertVerificationError as error:
         return error.verify_message or str(error)
     return None
+
+
+def describe_certificate(certificate):
+    """What probes report about a certificate: subject, serial, validity, fingerprint."""
+    return dict(certificate_facts(certificate), subject=certificate.subject.rfc4514_string())
+
+
+def probe_endpoint(endpoint, expected, verify_chain=False, ca_file=None, client_certificate=None, client_key=None):
+    """Whether ``endpoint`` (address, port, server_name, timeout) serves the certificate
+    described by ``expected`` (describe_certificate), and, with ``verify_chain``, whether its
+    chain verifies: a dict of serving, served (facts, or None without a handshake),
+    chain_error and error (why it is not serving; None when it is)."""
+    address, port, server_name, timeout = endpoint
+    client = dict(client_certificate=client_certificate, client_key=client_key)
+    result = dict(serving=False, served=None, chain_error=None, error=None)
+    try:
+        result["served"] = describe_certificate(x509.load_der_x509_certificate(served_certificate(*endpoint, **client)))
+    except ProbeError as error:
+        return dict(result, error=str(error))
+    if result["served"]["fingerprint_sha256"] != expected["fingerprint_sha256"]:
+        return dict(result, error="%s:%d serves %s serial %s, not the deployed certificate (serial %s)" % (
+            address, port, result["served"]["subject"], result["served"]["serial"], expected["serial"]))
+    if verify_chain:
+        try:
+            problem = chain_error(*endpoint, ca_file=ca_file, **client)
+        except ProbeError as error:
+            problem = str(error)
+        if problem:
+            return dict(result, chain_error=problem, error=(
+                "%s:%d serves the deployed certificate, but its chain does not verify for %s: %s" % (
+                    address, port, server_name, problem)))
+    return dict(result, serving=True)

@@ -122,42 +122,14 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._tls_probe import ProbeError, chain_error, served_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError, certificate_facts, load_certificate,
-)
-
-try:
-    from cryptography import x509
-except ImportError:
-    pass  # reported by require_libraries
-
-
-def describe(certificate):
-    return dict(certificate_facts(certificate), subject=certificate.subject.rfc4514_string())
+from ansible_collections.certfleet.pki.plugins.module_utils._tls_probe import describe_certificate, probe_endpoint
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import InputError, load_certificate
 
 
 def probe_once(params, expected):
-    """(serving, served facts, chain error, error) for one attempt."""
     endpoint = (params["address"], params["port"], params["server_name"], params["timeout"])
-    client = dict(client_certificate=params["client_certificate"], client_key=params["client_key"])
-    try:
-        served = describe(x509.load_der_x509_certificate(served_certificate(*endpoint, **client)))
-    except ProbeError as error:
-        return False, None, None, str(error)
-    if served["fingerprint_sha256"] != expected["fingerprint_sha256"]:
-        return False, served, None, "%s:%d serves %s serial %s, not the deployed certificate (serial %s)" % (
-            params["address"], params["port"], served["subject"], served["serial"], expected["serial"])
-    if not params["verify_chain"]:
-        return True, served, None, None
-    try:
-        problem = chain_error(*endpoint, ca_file=params["ca_file"], **client)
-    except ProbeError as error:
-        problem = str(error)
-    if problem:
-        return False, served, problem, "%s:%d serves the deployed certificate, but its chain does not verify for %s: %s" % (
-            params["address"], params["port"], params["server_name"], problem)
-    return True, served, None, None
+    return probe_endpoint(endpoint, expected, verify_chain=params["verify_chain"], ca_file=params["ca_file"],
+                          client_certificate=params["client_certificate"], client_key=params["client_key"])
 
 
 def main():
@@ -181,7 +153,7 @@ def main():
     require_libraries(module, "cryptography")
     params = dict(module.params, server_name=module.params["server_name"] or module.params["address"])
     try:
-        expected = describe(load_certificate(params["certificate"], "certificate"))
+        expected = describe_certificate(load_certificate(params["certificate"], "certificate"))
     except InputError as error:
         if params["fail_on_mismatch"]:
             module.fail_json(msg=str(error))
@@ -190,13 +162,13 @@ def main():
 
     deadline = time.monotonic() + params["wait"]
     while True:
-        serving, served, problem, error = probe_once(params, expected)
-        if serving or time.monotonic() >= deadline:
+        probe = probe_once(params, expected)
+        if probe["serving"] or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
-    result = dict(changed=False, deployed=True, serving=serving, expected=expected, served=served, chain_error=problem, error=error)
-    if not serving and params["fail_on_mismatch"]:
-        module.fail_json(msg=error, **result)
+    result = dict(probe, changed=False, deployed=True, expected=expected)
+    if not probe["serving"] and params["fail_on_mismatch"]:
+        module.fail_json(msg=probe["error"], **result)
     module.exit_json(**result)
 
 

@@ -1,11 +1,15 @@
 """A moto server on 127.0.0.1 for the integration tests, with its request recorder on."""
 
 import base64
+import http.client
+import http.server
 import json
 import os
 import socket
 import subprocess
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -74,6 +78,65 @@ class MotoServer:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class ThrottlingProxy:
+    """An HTTP proxy in front of the moto server that answers the first ``throttle`` requests
+    for ``operation`` with ThrottlingException, as ACM PCA does above its quota, and passes
+    everything else through. ``throttled`` counts what it refused."""
+
+    def __init__(self, upstream, operation, throttle):
+        self.upstream = urllib.parse.urlsplit(upstream).netloc
+        self.target = "ACMPrivateCA." + operation
+        self.remaining = throttle
+        self.throttled = 0
+        self.lock = threading.Lock()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _should_throttle(self, headers):
+        with self.lock:
+            if headers.get("X-Amz-Target") != self.target or self.remaining == 0:
+                return False
+            self.remaining -= 1
+            self.throttled += 1
+            return True
+
+    def _handler(self):
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if proxy._should_throttle(self.headers):
+                    self._answer(400, {"Content-Type": "application/x-amz-json-1.1"},
+                                 json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode())
+                    return
+                connection = http.client.HTTPConnection(proxy.upstream, timeout=30)
+                connection.request("POST", self.path, body, dict(self.headers))
+                response = connection.getresponse()
+                self._answer(response.status, dict(response.getheaders()), response.read())
+                connection.close()
+
+            def _answer(self, status, headers, body):
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,36 @@
 
 Measures, side by side in one run: a bare `ansible.builtin.ping` play, the first run (every
 certificate issued by a SoftHSM2 CA through pkcs11-spy), the no-op run (nothing due), and a
-full forced rotation. Reports wall times (medians), the no-op/ping ratio, tasks and remote
-module executions per host, changed counts and HSM logins.
+full forced rotation. Reports wall times (medians), the no-op/ping ratio, remote module
+executions per host, changed counts and HSM logins. With --plain, first measures on the same
+hosts a plain playbook written the way community.crypto's own-CA guide shows
+(tools/bench/plain/ownca.yml): the yardstick for issuance and rotation.
 
-    .venv/bin/python tools/bench/fleet_run.py [--hosts 8] [--certificates 3] [--runs 3]
+    .venv/bin/python tools/bench/fleet_run.py [--hosts 8] [--certificates 3] [--runs 3] [--plain] [--json]
 """
 
 import argparse
-import importlib.util
+import datetime
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LAB = os.path.join(REPO, "tools", "lab", "lab.py")
 LAB_NAME = "bench"
+PLAIN_PLAY = os.path.join(HERE, "plain", "ownca.yml")
 
-spec = importlib.util.spec_from_file_location("pkcs11_issuance", os.path.join(HERE, "pkcs11_issuance.py"))
-issuance = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(issuance)
+sys.path.insert(0, HERE)
+from ansible_run import per_host, run_playbook, total_changed  # noqa: E402  pylint: disable=wrong-import-position
+import pkcs11_issuance as issuance  # noqa: E402  pylint: disable=wrong-import-position
 
 PING_PLAY = """- hosts: all
   gather_facts: false
@@ -49,26 +55,44 @@ def write_vars(directory, ca_path, count):
 
 def playbook(token, inventory, play, *extra):
     """(seconds, stats by host, remote module executions by host) of one ansible-playbook run."""
-    env = dict(token.env, ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""))
     if os.path.exists(token.env["PKCS11SPY_OUTPUT"]):
         os.remove(token.env["PKCS11SPY_OUTPUT"])  # logins are counted per run
-    started = time.monotonic()
-    completed = subprocess.run(["ansible-playbook", "-i", inventory, play, *extra], env=env,
-                               capture_output=True, text=True, check=False)
-    seconds = time.monotonic() - started
-    report = json.loads(completed.stdout)
-    if completed.returncode != 0:
-        raise RuntimeError("%s failed: %s" % (play, json.dumps(report["stats"])))
-    remote = {}
-    for play_report in report["plays"]:
-        for task in play_report["tasks"]:
-            for host, result in task["hosts"].items():
-                delegated = result.get("_ansible_delegated_vars") is not None
-                ran_module = not result.get("skipped") and task["task"]["name"] and not delegated \
-                    and result.get("invocation") is not None
-                if ran_module:
-                    remote[host] = remote.get(host, 0) + 1
-    return seconds, report["stats"], remote
+    env = dict(token.env, ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""))
+    return run_playbook(env, inventory, play, *extra)
+
+
+def write_plain_ca(directory):
+    """The plain playbook's own CA: an EC key and a self-signed certificate, files on the controller."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Plain bench CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now)
+                   .not_valid_after(now + datetime.timedelta(days=365))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    ca_dir = os.path.join(directory, "plain-ca")
+    os.makedirs(ca_dir)
+    with open(os.path.join(ca_dir, "ca.key"), "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    with open(os.path.join(ca_dir, "ca.pem"), "wb") as handle:
+        handle.write(certificate.public_bytes(serialization.Encoding.PEM))
+    return ca_dir
+
+
+def measure_plain(token, inventory, directory, names):
+    """The plain playbook's first run and forced rotation, on hosts it has not run on yet."""
+    extra = ["-e", "plain_ca_dir=" + write_plain_ca(directory), "-e", json.dumps({"plain_names": names})]
+    first = playbook(token, inventory, PLAIN_PLAY, *extra)
+    rotation = playbook(token, inventory, PLAIN_PLAY, *extra, "-e", "plain_force=true")
+    return first, rotation
+
+
+def row(label, run, logins="-"):
+    seconds, stats, remote = run
+    return dict(run=label, seconds=round(seconds, 2), changed=total_changed(stats), remote_modules=per_host(remote),
+                hsm_logins=logins)
 
 
 def main():
@@ -76,7 +100,17 @@ def main():
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--certificates", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--forks", type=int, help="Ansible forks (default: one per host, at most 32)")
+    parser.add_argument("--plain", action="store_true",
+                        help="first measure tools/bench/plain/ownca.yml (community.crypto's own-CA guide) on the same hosts")
+    parser.add_argument("--no-pipelining", dest="pipelining", action="store_false",
+                        help="measure without SSH pipelining (on by default, as docs/performance.md recommends)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
+    forks = args.forks or min(args.hosts, 32)
+    os.environ.update(ANSIBLE_FORKS=str(forks), ANSIBLE_PIPELINING="1" if args.pipelining else "0")
+    names = ["cert%d" % index for index in range(args.certificates)]
+    rows = []
     with tempfile.TemporaryDirectory(prefix="certfleet-fleet-bench-") as directory:
         inventory = os.path.join(directory, "inventory.yml")
         subprocess.run(["python3", LAB, "up", "--name", LAB_NAME, "--inventory", inventory]
@@ -91,38 +125,48 @@ def main():
             with open(ping_play, "w") as handle:
                 handle.write(PING_PLAY)
 
-            first_seconds, first_stats, first_remote = playbook(token, inventory, site, *extra)
+            if args.plain:
+                plain_first, plain_rotation = measure_plain(token, inventory, directory, names)
+            first = playbook(token, inventory, site, *extra)
             first_logins = token.logins()
-            ping_times, noop_times = [], []
+            pings, noops = [], []
             for _run in range(args.runs):
-                seconds, _stats, ping_remote = playbook(token, inventory, ping_play)
-                ping_times.append(seconds)
-                seconds, noop_stats, noop_remote = playbook(token, inventory, site, *extra)
-                noop_times.append(seconds)
+                pings.append(playbook(token, inventory, ping_play))
+                noops.append(playbook(token, inventory, site, *extra))
                 noop_logins = token.logins()
-                assert all(s["changed"] == 0 for s in noop_stats.values()), noop_stats
-            names = json.dumps(["cert%d" % index for index in range(args.certificates)])
-            rotate_seconds, rotate_stats, rotate_remote = playbook(
-                token, inventory, site, *extra, "-e", '{"certfleet_force_renew": %s}' % names)
+                assert total_changed(noops[-1][1]) == 0, noops[-1][1]
+            rotation = playbook(token, inventory, site, *extra, "-e", json.dumps({"certfleet_force_renew": names}))
             rotate_logins = token.logins()
         finally:
-            subprocess.run(["python3", LAB, "down", "--name", LAB_NAME], check=True)
+            subprocess.run(["python3", LAB, "down", "--name", LAB_NAME], check=True, stdout=subprocess.DEVNULL)
 
-    def per_host(values):
-        return "/".join(str(v) for v in sorted(set(values.values())))
-    print("%d hosts x %d certificates, medians of %d runs" % (args.hosts, args.certificates, args.runs))
-    print("%-28s %9s %12s %18s %12s" % ("run", "wall (s)", "changed", "remote mods/host", "HSM logins"))
-    print("%-28s %9.2f %12s %18s %12s" % ("ping play", statistics.median(ping_times), "-", per_host(ping_remote), "-"))
-    print("%-28s %9.2f %12d %18s %12d" % ("first run (all issued)", first_seconds,
-                                          sum(s["changed"] for s in first_stats.values()), per_host(first_remote),
-                                          first_logins))
-    print("%-28s %9.2f %12d %18s %12d" % ("no-op run (nothing due)", statistics.median(noop_times),
-                                          sum(s["changed"] for s in noop_stats.values()), per_host(noop_remote),
-                                          noop_logins))
-    print("%-28s %9.2f %12d %18s %12d" % ("forced full rotation", rotate_seconds,
-                                          sum(s["changed"] for s in rotate_stats.values()), per_host(rotate_remote),
-                                          rotate_logins))
-    print("no-op / ping ratio: %.2f" % (statistics.median(noop_times) / statistics.median(ping_times)))
+    def median_run(runs):
+        return sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+    rows.append(row("ping play", median_run(pings)))
+    if args.plain:
+        rows.append(row("plain playbook: first run", plain_first))
+        rows.append(row("plain playbook: forced rotation", plain_rotation))
+    rows.append(row("first run (all issued)", first, first_logins))
+    rows.append(row("no-op run (nothing due)", median_run(noops), noop_logins))
+    rows.append(row("forced full rotation", rotation, rotate_logins))
+    figures = dict(hosts=args.hosts, certificates=args.certificates, forks=forks, pipelining=args.pipelining, rows=rows,
+                   noop_ping_ratio=round(median_run(noops)[0] / median_run(pings)[0], 2))
+    if args.plain:
+        figures.update(first_vs_plain=round(first[0] / plain_first[0], 2),
+                       rotation_vs_plain_first=round(rotation[0] / plain_first[0], 2))
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    print("%d hosts x %d certificates, forks %d, pipelining %s, medians of %d runs" % (
+        args.hosts, args.certificates, forks, "on" if args.pipelining else "off", args.runs))
+    print("%-34s %9s %9s %18s %12s" % ("run", "wall (s)", "changed", "remote mods/host", "HSM logins"))
+    for entry in rows:
+        print("%-34s %9.2f %9s %18s %12s" % (entry["run"], entry["seconds"], entry["changed"], entry["remote_modules"],
+                                             entry["hsm_logins"]))
+    print("no-op / ping ratio: %.2f" % figures["noop_ping_ratio"])
+    if args.plain:
+        print("certfleet first run / plain first run: %.2f; forced rotation / plain first run: %.2f" % (
+            figures["first_vs_plain"], figures["rotation_vs_plain_first"]))
     return 0
 
 

@@ -10,13 +10,14 @@ whether each client saw the certificate switch.
 import argparse
 import json
 import os
-import re
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ansible_run import per_host, run_playbook, total_changed  # noqa: E402  pylint: disable=wrong-import-position
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB = os.path.join(REPO, "tools", "lab", "lab.py")
@@ -25,23 +26,14 @@ LAB_NAME = "bench-web"
 PING_PLAY = "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.ping:\n"
 
 
-def playbook(env, inventory, play, *extra):
-    """(seconds, total changed) of one ansible-playbook run; fails loudly."""
-    started = time.monotonic()
-    run = subprocess.run(["ansible-playbook", "-i", inventory, play, *extra], env=env,
-                         capture_output=True, text=True, check=False)
-    seconds = time.monotonic() - started
-    if run.returncode != 0:
-        raise RuntimeError("%s failed:\n%s\n%s" % (play, run.stdout[-3000:], run.stderr[-2000:]))
-    return seconds, sum(int(n) for n in re.findall(r"changed=(\d+)", run.stdout))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nginx", type=int, default=2)
     parser.add_argument("--apache", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch", default="1", help="rotate.yml batch size (count or percentage)")
+    parser.add_argument("--no-pipelining", dest="pipelining", action="store_false",
+                        help="measure without SSH pipelining (on by default, as docs/performance.md recommends)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="certfleet-web-bench-") as directory:
         inventory = os.path.join(directory, "inventory.yml")
@@ -49,25 +41,27 @@ def main():
             ["python3", LAB, "up", "--name", LAB_NAME, "--nginx", str(args.nginx), "--apache", str(args.apache),
              "--inventory", inventory, "--json"], check=True, capture_output=True, text=True).stdout)
         env = dict(os.environ, CERTFLEET_DEMO_DIR=os.path.join(directory, "ca"),
-                   CERTFLEET_PKCS11_PIN=secrets.token_hex(8))  # throwaway token of this run
+                   CERTFLEET_PKCS11_PIN=secrets.token_hex(8),  # throwaway token of this run
+                   ANSIBLE_PIPELINING="1" if args.pipelining else "0")
         demo = os.path.join(REPO, "playbooks", "demo.yml")
         demo_vars = "@" + os.path.join(REPO, "playbooks", "vars", "demo.yml")
         ping = os.path.join(directory, "ping.yml")
         with open(ping, "w") as handle:
             handle.write(PING_PLAY)
         try:
-            first_seconds, first_changed = playbook(env, inventory, demo)
+            first_seconds, first_stats, _remote = run_playbook(env, inventory, demo)
             ping_times, noop_times = [], []
             for _run in range(args.runs):
-                ping_times.append(playbook(env, inventory, ping)[0])
-                seconds, changed = playbook(env, inventory, os.path.join(REPO, "playbooks", "site.yml"), "-e", demo_vars)
-                assert changed == 0, "the no-op run changed %d" % changed
+                ping_times.append(run_playbook(env, inventory, ping)[0])
+                seconds, noop_stats, noop_remote = run_playbook(
+                    env, inventory, os.path.join(REPO, "playbooks", "site.yml"), "-e", demo_vars)
+                assert total_changed(noop_stats) == 0, "the no-op run changed %s" % noop_stats
                 noop_times.append(seconds)
             stop_file = os.path.join(directory, "stop")
             loads = [subprocess.Popen(["python3", LOAD, "--address", host["address"], "--server-name", host["name"],
                                        "--cafile", os.path.join(directory, "ca", "root.pem"), "--stop-file", stop_file],
                                       stdout=subprocess.PIPE, text=True) for host in lab["hosts"]]
-            rotate_seconds, rotate_changed = playbook(
+            rotate_seconds, rotate_stats, _remote = run_playbook(
                 env, inventory, os.path.join(REPO, "playbooks", "rotate.yml"), "-e", demo_vars,
                 "-e", "certfleet_force_renew=web", "-e", "certfleet_rotate_batch=%s" % args.batch)
             open(stop_file, "w").close()
@@ -76,12 +70,15 @@ def main():
             subprocess.run(["python3", LAB, "down", "--name", LAB_NAME], check=True, stdout=subprocess.DEVNULL)
 
     hosts = args.nginx + args.apache
-    print("%d nginx + %d apache hosts, 2 sites each (443, mTLS 8443); medians of %d runs" % (args.nginx, args.apache, args.runs))
+    print("%d nginx + %d apache hosts, 2 sites each (443, mTLS 8443); pipelining %s; medians of %d runs" % (
+        args.nginx, args.apache, "on" if args.pipelining else "off", args.runs))
     print("%-44s %9s %9s" % ("run", "wall (s)", "changed"))
     print("%-44s %9.2f %9s" % ("ping play", statistics.median(ping_times), "-"))
-    print("%-44s %9.2f %9d" % ("first run (CA, trust, issue, sites, reload)", first_seconds, first_changed))
+    print("%-44s %9.2f %9d" % ("first run (CA, trust, issue, sites, reload)", first_seconds, total_changed(first_stats)))
     print("%-44s %9.2f %9d" % ("no-op run (site.yml, nothing due)", statistics.median(noop_times), 0))
-    print("%-44s %9.2f %9d" % ("forced rotation, batch %s, under load" % args.batch, rotate_seconds, rotate_changed))
+    print("%-44s %9.2f %9d" % ("forced rotation, batch %s, under load" % args.batch, rotate_seconds,
+                                total_changed(rotate_stats)))
+    print("remote modules per host in the no-op run: %s" % per_host(noop_remote))
     print("HTTPS load during the rotation: %d requests, %d failed; %d/%d clients saw the certificate switch" % (
         sum(s["requests"] for s in summaries), sum(s["failures"] for s in summaries),
         sum(1 for s in summaries if len(s["serials"]) == 2), hosts))

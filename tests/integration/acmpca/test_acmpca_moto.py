@@ -1,5 +1,6 @@
 """acmpca_certificate and acmpca_certificate_authority_info against a moto server on
-127.0.0.1. IssueCertificate calls are counted by the server's own request recorder.
+127.0.0.1. IssueCertificate calls are counted by the server's own request recorder; a proxy
+in front of it throttles, as ACM PCA does above its quota.
 
 moto fakes much (BRIEF section 3): validity, idempotency tokens and revocation effects are
 not asserted here; the Stubber tests pin the request contract instead. moto's CA certificate
@@ -14,10 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_certificate, acmpca_certificate_authority_info
+from helpers.moto_server import ThrottlingProxy
 
 
-def make_csr(name):
-    key = ec.generate_private_key(ec.SECP256R1())
+def make_csr(name, key=None):
+    key = key or ec.generate_private_key(ec.SECP256R1())
     return (x509.CertificateSigningRequestBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
@@ -73,3 +75,25 @@ def test_revoke_by_current_certificate(moto, ca_arn, module_runner):
                                                     current_certificate=issued["certificate"]))
     assert revoked["changed"] is True and revoked["serial"] == issued["serial"]
     assert moto.calls("RevokeCertificate") >= 1
+
+
+def test_a_throttled_batch_buys_exactly_one_certificate_per_request_each_for_its_own_key(moto, ca_arn, module_runner):
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _index in range(6)]
+    names = ["host-%d.example.internal" % index for index in range(6)]
+    requests = [dict(csr=make_csr(name, key), requester="host-%d/web" % index, common_name=name,
+                     subject_alt_names=["DNS:" + name])
+                for index, (name, key) in enumerate(zip(names, keys))]
+    proxy = ThrottlingProxy(moto.url, "IssueCertificate", throttle=4)
+    before = moto.calls("IssueCertificate")
+    try:
+        result = module_runner(acmpca_certificate, dict(aws(moto, ca_arn, validity_days=30, max_concurrency=3,
+                                                            requests=requests), endpoint_url=proxy.url))
+    finally:
+        proxy.stop()
+    assert result["changed"] is True and not result.get("failed"), result
+    assert proxy.throttled == 4, "the proxy throttled the first IssueCertificate calls"
+    assert moto.calls("IssueCertificate") - before == 6, "exactly one purchase per certificate, throttled or not"
+    for key, name, entry in zip(keys, names, result["certificates"]):
+        leaf = x509.load_pem_x509_certificate(entry["certificate"].encode())
+        assert leaf.public_key().public_numbers() == key.public_key().public_numbers(), entry["requester"]
+        assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == name

@@ -1,0 +1,40 @@
+"""Benchmark callback: how many modules ran on each host (not skipped, not delegated to
+another host, loop items counted one by one), written as JSON to $CERTFLEET_BENCH_MODULE_COUNTS.
+The JSON stdout callback drops the delegation marker of loop items, so the benchmarks count here."""
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "remote_modules"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self):
+        super().__init__()
+        self.counts = {}
+
+    def _count(self, result):
+        outcome = result._result  # pylint: disable=protected-access
+        if outcome.get("skipped") or outcome.get("_ansible_delegated_vars") or "invocation" not in outcome:
+            return
+        host = result._host.get_name()  # pylint: disable=protected-access
+        self.counts[host] = self.counts.get(host, 0) + 1
+
+    def v2_runner_on_ok(self, result):
+        if "results" not in result._result:  # pylint: disable=protected-access
+            self._count(result)
+
+    def v2_runner_item_on_ok(self, result):
+        self._count(result)
+
+    v2_runner_on_failed = v2_runner_on_ok
+    v2_runner_item_on_failed = v2_runner_item_on_ok
+
+    def v2_playbook_on_stats(self, stats):
+        with open(os.environ["CERTFLEET_BENCH_MODULE_COUNTS"], "w") as handle:
+            json.dump(self.counts, handle)
