@@ -46,34 +46,28 @@ CA_RSA_SIZES = list(RSA_SIZES)
 
 
 class Pkcs11Token:
-    """A logged-in session on one token, as a context manager.
+    """A session on one token, as a context manager: logged in, or, with ``login=False``, a
+    public session that sees only public objects (public keys), for checks that need no PIN.
 
     The login happens once, in ``__enter__``; a wrong PIN is never retried because HSMs
     lock the user after a few wrong tries.
     """
 
-    def __init__(self, module_path, token_label, pin):
+    def __init__(self, module_path, token_label, pin, login=True):
         self.module_path = module_path
         self.token_label = token_label
         self._pin = pin
+        self._login = login
         self._session = None
 
     def __enter__(self):
-        if not self._pin:
+        if self._login and not self._pin:
             raise SignerError("no PIN for token %r: set pin or the CERTFLEET_PKCS11_PIN environment variable"
                               % self.token_label)
-        if not os.path.isfile(self.module_path):
-            raise SignerError("PKCS#11 library not found: %s" % self.module_path)
-        try:
-            library = pkcs11.lib(self.module_path)
-        except Exception as error:  # python-pkcs11 raises a bare RuntimeError/OSError here
-            raise SignerError("cannot load PKCS#11 library %s: %s" % (self.module_path, error))
-        try:
-            token = library.get_token(token_label=self.token_label)
-        except p11_errors.NoSuchToken:
-            raise SignerError("no token labelled %r in %s" % (self.token_label, self.module_path))
-        except p11_errors.MultipleTokensReturned:
-            raise SignerError("more than one token labelled %r in %s" % (self.token_label, self.module_path))
+        token = self._token()
+        if not self._login:
+            self._session = token.open()
+            return self
         try:
             self._session = token.open(user_pin=self._pin, rw=True)
         except (p11_errors.PinIncorrect, p11_errors.PinInvalid, p11_errors.PinLenRange):
@@ -84,6 +78,20 @@ class Pkcs11Token:
         except p11_errors.PKCS11Error as error:
             raise SignerError("cannot log in to token %r: %s" % (self.token_label, type(error).__name__))
         return self
+
+    def _token(self):
+        if not os.path.isfile(self.module_path):
+            raise SignerError("PKCS#11 library not found: %s" % self.module_path)
+        try:
+            library = pkcs11.lib(self.module_path)
+        except Exception as error:  # python-pkcs11 raises a bare RuntimeError/OSError here
+            raise SignerError("cannot load PKCS#11 library %s: %s" % (self.module_path, error))
+        try:
+            return library.get_token(token_label=self.token_label)
+        except p11_errors.NoSuchToken:
+            raise SignerError("no token labelled %r in %s" % (self.token_label, self.module_path))
+        except p11_errors.MultipleTokensReturned:
+            raise SignerError("more than one token labelled %r in %s" % (self.token_label, self.module_path))
 
     def __exit__(self, *exc_info):
         if self._session is not None:
@@ -97,6 +105,10 @@ class Pkcs11Token:
             return None
         except p11_errors.MultipleObjectsReturned:
             raise SignerError("more than one key labelled %r on token %r" % (label, self.token_label))
+
+    def find_public_key(self, label):
+        """The public key object labelled ``label``, or None."""
+        return self._find(ObjectClass.PUBLIC_KEY, label)
 
     def find_key_pair(self, label):
         """(private, public) PKCS#11 objects for ``label``, or None when there is no private key."""
@@ -140,10 +152,13 @@ class Pkcs11Token:
 
 
 def excess_usages(private_object, public_object):
-    """Usage attributes set on a key pair beyond what a CA key needs, e.g. ['private:decrypt']."""
+    """Usage attributes set on a key pair beyond what a CA key needs, e.g. ['private:decrypt'];
+    the public half only when ``private_object`` is None (a session without login)."""
     found = []
     for half, key_object, usages in (("private", private_object, CA_PRIVATE_KEY_USAGE),
                                      ("public", public_object, CA_PUBLIC_KEY_USAGE)):
+        if key_object is None:
+            continue
         for attribute, wanted in usages.items():
             try:
                 present = bool(key_object[attribute])
@@ -215,5 +230,5 @@ def pkcs11_argument_spec():
     )
 
 
-def open_token(params):
-    return Pkcs11Token(params["pkcs11_module"], params["token_label"], params["pin"])
+def open_token(params, login=True):
+    return Pkcs11Token(params["pkcs11_module"], params["token_label"], params["pin"], login=login)

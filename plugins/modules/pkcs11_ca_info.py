@@ -14,7 +14,8 @@ description:
   - Opens the token once, finds the key pair labelled O(key_label) and reports what it is.
     With O(ca_certificate), also reports whether the certificate carries this key and how
     long it is valid, so a play can stop before any host work when the issuer cannot sign.
-  - The certificate role runs it once per issuer and play, only when something is due.
+  - The certificate role runs it once per issuer and play, only when something is due, with
+    O(login=when_needed) - no HSM login, so that the batch's signing run is the only one.
   - Changes nothing; the private key never leaves the token.
 extends_documentation_fragment:
   - certfleet.pki.attributes.read_only
@@ -23,6 +24,16 @@ options:
   ca_certificate:
     description: The CA certificate the key should belong to (PEM content or a path).
     type: str
+  login:
+    description:
+      - V(always) logs in and finds the key pair - the private key is there, the PIN is right.
+      - V(when_needed) first reads the public key in a session without login (tokens show
+        public objects to anyone; no PIN needed, no login to audit or rate-limit) and logs in
+        only when the token does not show it. The private key and the PIN are then proven by
+        the first signature.
+    type: str
+    choices: [always, when_needed]
+    default: always
 seealso:
   - module: certfleet.pki.pkcs11_key
   - module: certfleet.pki.pkcs11_certificate
@@ -46,7 +57,11 @@ EXAMPLES = r'''
 
 RETURN = r'''
 found:
-  description: Whether a key pair with O(key_label) is on the token.
+  description: Whether a key pair with O(key_label) is on the token (its public key, when read without login).
+  returned: always
+  type: bool
+logged_in:
+  description: Whether the module logged in to the token.
   returned: always
   type: bool
 key:
@@ -106,19 +121,30 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
 )
 
 
+def describe_pair(private_object, public_object, logged_in):
+    """(facts, public key) of the key pair; ``private_object`` is None when read without login."""
+    public_key = public_key_of(public_object)
+    return dict(found=True, logged_in=logged_in, key=key_description(public_key), public_key=public_key_pem(public_key),
+                excess_usages=excess_usages(private_object, public_object)), public_key
+
+
 def key_facts(params):
+    if params["login"] == "when_needed":
+        with open_token(params, login=False) as token:
+            public_object = token.find_public_key(params["key_label"])
+            if public_object is not None:
+                return describe_pair(None, public_object, logged_in=False)
     with open_token(params) as token:
         pair = token.find_key_pair(params["key_label"])
         if pair is None:
-            return dict(found=False, key=None, public_key=None), None
-        public_key = public_key_of(pair[1])
-        return dict(found=True, key=key_description(public_key), public_key=public_key_pem(public_key),
-                    excess_usages=excess_usages(*pair)), public_key
+            return dict(found=False, logged_in=True, key=None, public_key=None), None
+        return describe_pair(pair[0], pair[1], logged_in=True)
 
 
 def main():
     argument_spec = pkcs11_argument_spec()
-    argument_spec.update(ca_certificate=dict(type="str"))
+    argument_spec.update(ca_certificate=dict(type="str"),
+                         login=dict(type="str", choices=["always", "when_needed"], default="always"))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_libraries(module, "cryptography", "pkcs11")
     try:

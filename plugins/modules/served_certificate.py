@@ -166,7 +166,8 @@ def main():
         if probe["serving"] or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
-    result = dict(probe, changed=False, deployed=True, expected=expected)
+    result = dict(changed=False, deployed=True, expected=expected, serving=probe["serving"], served=probe["served"],
+                  chain_error=probe["chain_error"], error=probe["error"])
     if not probe["serving"] and params["fail_on_mismatch"]:
         module.fail_json(msg=probe["error"], **result)
     module.exit_json(**result)

@@ -67,11 +67,15 @@ options:
         type: str
         required: true
       certificate_dir:
-        description: The certificate's directory (certfleet.pki.certificate_deploy O(certfleet.pki.certificate_deploy#module:path)); its C(current) certificate should be served.
+        description: >-
+          The certificate's directory (certfleet.pki.certificate_deploy O(certfleet.pki.certificate_deploy#module:path));
+          its C(current) certificate should be served.
         type: path
         required: true
       ca_file:
-        description: Trust anchors the chain must verify against in the check after a reload (certfleet.pki.safe_reload); returned as given, this probe compares certificates only.
+        description: >-
+          Trust anchors the chain must verify against in the check after a reload (certfleet.pki.safe_reload);
+          returned as given, this probe compares certificates only.
         type: str
         default: ""
   timeout:

@@ -76,8 +76,8 @@ def main():
     print("%-44s %9.2f %9s" % ("ping play", statistics.median(ping_times), "-"))
     print("%-44s %9.2f %9d" % ("first run (CA, trust, issue, sites, reload)", first_seconds, total_changed(first_stats)))
     print("%-44s %9.2f %9d" % ("no-op run (site.yml, nothing due)", statistics.median(noop_times), 0))
-    print("%-44s %9.2f %9d" % ("forced rotation, batch %s, under load" % args.batch, rotate_seconds,
-                                total_changed(rotate_stats)))
+    rotation_label = "forced rotation, batch %s, under load" % args.batch
+    print("%-44s %9.2f %9d" % (rotation_label, rotate_seconds, total_changed(rotate_stats)))
     print("remote modules per host in the no-op run: %s" % per_host(noop_remote))
     print("HTTPS load during the rotation: %d requests, %d failed; %d/%d clients saw the certificate switch" % (
         sum(s["requests"] for s in summaries), sum(s["failures"] for s in summaries),

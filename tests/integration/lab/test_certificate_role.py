@@ -8,6 +8,9 @@ import subprocess
 import time
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 
 from helpers.paths import REPO
 from helpers.lab_fleet import play_recap as recap
@@ -62,6 +65,30 @@ def test_a_failing_ca_for_one_host_leaves_the_others_done_and_the_rerun_finishes
 
     third = site(fleet)
     assert all(changed == 0 for changed, _failed in recap(third.stdout).values())
+
+
+def test_one_signing_run_gives_each_host_certificates_for_its_own_name_and_key(fleet, hsm_ca, tmp_path):
+    site(fleet, "-e", '{"certfleet_force_renew": ["web", "api"]}')
+    root = tmp_path / "root.pem"
+    root.write_text(hsm_ca.root_pem)
+    for host in HOSTS:
+        for name in ("web", "api"):
+            directory = "/etc/certfleet/certs/%s/current" % name
+            served = fleet["lab"].ssh(host, "cat %s/cert.pem; openssl pkey -in %s/key.pem -pubout" % (directory, directory))
+            certificate_pem, key_public = served.stdout.split("-----BEGIN PUBLIC KEY-----")
+            certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+            certified_key = certificate.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+            assert certified_key.decode() == "-----BEGIN PUBLIC KEY-----" + key_public, "%s/%s: its own key" % (host, name)
+            assert certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == host
+            leaf = tmp_path / ("%s-%s.pem" % (host, name))
+            leaf.write_text(certificate_pem)
+            verified = subprocess.run(["openssl", "verify", "-CAfile", str(root), str(leaf)], capture_output=True,
+                                      text=True, check=False)
+            assert verified.returncode == 0, verified.stdout + verified.stderr
+        web = x509.load_pem_x509_certificate(fleet["lab"].ssh(host, "cat /etc/certfleet/certs/web/current/cert.pem").stdout.encode())
+        addresses = web.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.IPAddress)
+        assert [str(address) for address in addresses] == [fleet["lab"].hosts[host]["address"]]
 
 
 def test_check_mode_reports_and_calls_no_ca(fleet):
@@ -138,7 +165,7 @@ def test_connection_local_with_issuance_on_the_host(hsm_ca, tmp_path):
 
 
 def staged_files(fleet):
-    return dict((host, fleet["lab"].ssh(host, "find /etc/certfleet/staging -type f 2>/dev/null").stdout.split())
+    return dict((host, fleet["lab"].ssh(host, "find /etc/certfleet/staging -type f 2>/dev/null || true").stdout.split())
                 for host in HOSTS)
 
 
@@ -155,6 +182,22 @@ def test_an_issuer_whose_key_is_not_its_ca_certificates_is_refused_before_any_ho
     assert run.returncode != 0
     assert "issuer hsm: the key on the token (EC secp256r1) does not belong to its ca_certificate; " \
            "nothing was staged or signed on any host" in run.stdout, run.stdout[-3000:]
+    assert all(failed == 1 for _changed, failed in recap(run.stdout).values()), recap(run.stdout)
+    assert staged_files(fleet) == staged_before
+    assert serials(fleet) == before
+
+
+def test_a_wrong_pin_fails_every_host_at_the_one_signing_login_and_leaves_nothing_staged(fleet, hsm_ca):
+    # The issuer check reads the public key without a login, so the PIN is first used by the
+    # batch's signing run: every host fails there, with the token's message.
+    variables = hsm_ca.role_vars(CERTIFICATES, pin="0000")
+    before, staged_before = serials(fleet), staged_files(fleet)
+    run = subprocess.run(["ansible-playbook", "-i", fleet["inventory"], SITE, "-e", "@" + variables,
+                          "-e", '{"certfleet_force_renew": ["web"]}'],
+                         env=fleet["env"], capture_output=True, text=True, check=False, timeout=600)
+    assert run.returncode != 0
+    for host in HOSTS:
+        assert re.search(r"fatal: \[%s\].*%s/web: wrong PIN for token" % (host, host), run.stdout), run.stdout[-3000:]
     assert all(failed == 1 for _changed, failed in recap(run.stdout).values()), recap(run.stdout)
     assert staged_files(fleet) == staged_before
     assert serials(fleet) == before

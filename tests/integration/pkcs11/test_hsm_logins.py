@@ -52,3 +52,18 @@ def test_a_batch_of_requests_is_signed_with_one_login_and_a_refused_one_fails_al
                                         ca_certificate=ca_path, requests=kept)
     assert logins == 0 and again["changed"] is False
     assert [entry["serial"] for entry in again["certificates"]] == [entry["serial"] for entry in signed]
+
+
+def test_the_issuer_check_reads_the_public_key_without_a_login_and_still_catches_a_foreign_certificate(spied, tmp_path):
+    ca_path = bench.make_ca(spied, "check-ca", dict(key_type="ec", curve="secp256r1"))
+    other_path = bench.make_ca(spied, "other-ca", dict(key_type="ec", curve="secp256r1"))
+    checked, _seconds, logins = spied.run("certfleet.pki.pkcs11_ca_info", key_label="check-ca", ca_certificate=ca_path,
+                                          login="when_needed")
+    assert logins == 0 and checked["found"] and checked["ca_certificate_matches"] and not checked["logged_in"]
+    foreign, _seconds, logins = spied.run("certfleet.pki.pkcs11_ca_info", key_label="check-ca",
+                                          ca_certificate=other_path, login="when_needed")
+    assert logins == 0 and foreign["found"] and foreign["ca_certificate_matches"] is False
+    missing, _seconds, logins = spied.run("certfleet.pki.pkcs11_ca_info", key_label="no-such-key", login="when_needed")
+    assert logins == 1 and missing["found"] is False and missing["logged_in"], "not shown without login: looked for with one"
+    proven, _seconds, logins = spied.run("certfleet.pki.pkcs11_ca_info", key_label="check-ca", ca_certificate=ca_path)
+    assert logins == 1 and proven["logged_in"] and proven["ca_certificate_matches"]

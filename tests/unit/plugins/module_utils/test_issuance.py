@@ -2,6 +2,7 @@
 issued unless a reason is found, check mode issues nothing, and every issuer returns one
 result shape."""
 
+import contextlib
 import datetime
 from types import SimpleNamespace
 
@@ -11,8 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils._issuance import issuing_argument_spec, run_issuance
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
+    issuing_argument_spec, run_issuance, run_issuance_batch,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SignerError, SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 
 CA_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -91,3 +94,18 @@ def test_every_issuer_takes_the_shared_options():
     assert {"csr", "current_certificate", "renew_before", "force", "common_name", "subject_alt_names",
             "allowed_names", "allowed_profiles", "max_validity_days", "requester"} <= set(spec)
     assert spec["renew_before"]["default"] == "33%" and spec["force"]["default"] is False
+
+
+def test_a_session_that_cannot_open_fails_each_pending_request_under_its_own_requester():
+    @contextlib.contextmanager
+    def locked_token():
+        raise SignerError("wrong PIN for token 'pki'")
+        yield  # pylint: disable=unreachable
+
+    requests = [dict(requester="web-%d/web" % index, force=False) for index in (1, 2, 3)]
+    backends = {"web-1/web": RecordingBackend("no current certificate"), "web-2/web": RecordingBackend(None, leaf()),
+                "web-3/web": RecordingBackend("forced")}
+    results = run_issuance_batch(module(), requests, lambda options: backends[options["requester"]], session=locked_token)
+    assert results[0] == dict(failed=True, changed=False, msg="web-1/web: wrong PIN for token 'pki'", requester="web-1/web")
+    assert results[1]["changed"] is False and "failed" not in results[1], "nothing due: no session needed"
+    assert results[2]["msg"] == "web-3/web: wrong PIN for token 'pki'"
