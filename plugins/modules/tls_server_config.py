@@ -167,6 +167,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text, write_atomically
+from ansible_collections.certfleet.pki.plugins.module_utils._names import DeclarationError, config_path, safe_name
 from ansible_collections.certfleet.pki.plugins.module_utils._store import certificate_paths
 from ansible_collections.certfleet.pki.plugins.module_utils._tls_probe import describe_certificate, probe_endpoint
 from ansible_collections.certfleet.pki.plugins.module_utils._web_servers import (
@@ -239,21 +240,23 @@ def main():
     )
     require_libraries(module, "cryptography")
     params = module.params
-    if "/" in params["file_name"] or params["file_name"] in ("", ".", ".."):
-        module.fail_json(msg="file_name must be a plain file name, not %r" % params["file_name"])
-    try:
+    try:  # every value that becomes a path, checked before anything is written
+        safe_name(params["file_name"], "file_name")
+        for field in ("config_dir", "enabled_dir"):
+            if params[field]:
+                config_path(params[field], field)
         layout = server_layout(params["server"])
-    except LayoutError as error:
+    except (DeclarationError, LayoutError) as error:
         module.fail_json(msg=str(error))
     config_dir = params["config_dir"] or layout["config_dir"]
     enabled_dir = layout["enabled_dir"] if params["enabled_dir"] is None else params["enabled_dir"]
     layout = dict(layout, config_dir=config_dir, enabled_dir=enabled_dir)
 
-    config_path = os.path.join(config_dir, params["file_name"])
-    config, before = write_config(module, config_path, params["content"])
+    sites_file = os.path.join(config_dir, params["file_name"])
+    config, before = write_config(module, sites_file, params["content"])
     files = [config]
     if enabled_dir:
-        files.append(link_config(module, os.path.join(enabled_dir, params["file_name"]), config_path))
+        files.append(link_config(module, os.path.join(enabled_dir, params["file_name"]), sites_file))
     missing = missing_apache_modules(layout, params["modules"]) if params["server"] == "apache" else []
     endpoints = [probe(endpoint, params["timeout"]) for endpoint in params["endpoints"]]
 
@@ -261,7 +264,7 @@ def main():
     result = dict(changed=changed, layout=layout, files=files, missing_modules=missing, endpoints=endpoints,
                   reload_needed=changed or bool(missing) or not all(endpoint["serving"] for endpoint in endpoints))
     if module._diff and config["changed"]:  # pylint: disable=protected-access
-        result["diff"] = dict(before_header=config_path, after_header=config_path,
+        result["diff"] = dict(before_header=sites_file, after_header=sites_file,
                               before=before or "", after=params["content"])
     module.exit_json(**result)
 

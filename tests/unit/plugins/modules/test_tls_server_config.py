@@ -91,8 +91,16 @@ def test_a_file_in_the_place_of_the_link_is_left_alone_and_named(module_runner, 
     assert (enabled / "certfleet.conf").read_text() == "mine\n"
 
 
-@pytest.mark.parametrize("file_name", ["../passwd", "a/b.conf", "..", ""])
+@pytest.mark.parametrize("file_name", ["../passwd", "a/b.conf", "..", "", "a\nb.conf", "a;b.conf", "a{b}.conf"])
 def test_a_file_name_that_is_a_path_is_refused(module_runner, host, file_name):
     result = apply(module_runner, host, file_name=file_name)
     assert result["failed"] is True and "file_name" in result["msg"]
+    assert os.listdir(str(host["config_dir"])) == []
+
+
+@pytest.mark.parametrize("value", ["/etc/nginx/../x", "/etc/nginx\nconf.d", "/etc/nginx;conf.d", "/etc/{nginx}", "conf.d"])
+@pytest.mark.parametrize("field", ["config_dir", "enabled_dir"])
+def test_a_directory_that_is_not_a_plain_absolute_path_is_refused_naming_the_field(module_runner, host, field, value):
+    result = apply(module_runner, host, **{field: value})
+    assert result["failed"] is True and result["msg"].startswith("%s %r" % (field, value))
     assert os.listdir(str(host["config_dir"])) == []
