@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) certfleet.pki contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""TLS site declarations of the nginx_tls and apache_tls roles, checked and completed with
+"""TLS site declarations of the web_tls role (nginx_tls, apache_tls), checked and completed with
 their defaults in one place, so both servers read them the same way."""
 
 from __future__ import absolute_import, division, print_function

@@ -28,6 +28,9 @@ PLATFORMS = {
                             ["update-ca-certificates", "--fresh"], "/etc/ssl/certs/ca-certificates.crt"),
 }
 
+# The modules' `platform` option: auto (read /etc/os-release) or a family.
+PLATFORM_OPTION = dict(type="str", choices=["auto", "debian", "rhel", "suse", "alpine"], default="auto")
+
 # os-release ID or ID_LIKE word -> family
 _FAMILY_OF = {
     "debian": "debian", "ubuntu": "debian", "linuxmint": "debian", "raspbian": "debian",

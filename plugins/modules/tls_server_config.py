@@ -20,7 +20,7 @@ description:
   - The layout (directories, service, configuration test, how modules are enabled) is read on
     the host - nginx reads C(conf.d); Apache is C(/etc/apache2) on Debian and C(/etc/httpd) on
     RedHat - and returned as RV(layout), so the roles need no fact gathering.
-  - Does not test or reload the server; the nginx_tls and apache_tls roles hand the result to
+  - Does not test or reload the server; the web_tls role hands the result to
     certfleet.pki.safe_reload, which does, and which puts RV(files) back from their backups
     when the reload fails.
 options:

@@ -114,143 +114,28 @@ platform:
   sample: debian
 '''
 
-import glob
-import os
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text, write_atomically
-from ansible_collections.certfleet.pki.plugins.module_utils._trust_checks import TrustError, refuse_unusable
-from ansible_collections.certfleet.pki.plugins.module_utils._trust_platforms import (
-    PLATFORMS,
-    detect_platform,
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_anchors import (
+    apply_groups,
+    plan_groups,
+    resolve_platform,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
-    certificate_facts,
-    certificate_summary,
-    load_certificates,
-    to_pem,
-)
-
-OS_RELEASE = "/etc/os-release"
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def anchor_path(platform, name, certificate):
-    fingerprint = certificate_facts(certificate)["fingerprint_sha256"]
-    return os.path.join(platform.anchor_dir, "%s-%s%s" % (name, fingerprint[:16], platform.extension))
-
-
-def group_files(platform, name):
-    pattern = os.path.join(platform.anchor_dir, "%s-%s%s" % (glob.escape(name), "[0-9a-f]" * 16, platform.extension))
-    return sorted(glob.glob(pattern))
-
-
-def describe(path, pem):
-    return dict(certificate_summary(load_certificates(pem, path)[0]), path=path)
-
-
-def plan(params, platform, existing):
-    """(files to write {path: pem}, files to remove [path])."""
-    certificates = load_certificates(params["certificate"], "certificate")
-    if params["state"] == "present":
-        if not certificates:
-            raise TrustError("certificate holds no PEM certificate")
-        refuse_unusable(certificates)
-        wanted = dict((anchor_path(platform, params["name"], c), to_pem(c)) for c in certificates)
-        to_write = dict((path, pem) for path, pem in wanted.items() if existing.get(path) != pem)
-        return to_write, sorted(path for path in existing if path not in wanted)
-    if certificates:
-        named = set(anchor_path(platform, params["name"], c) for c in certificates)
-        return {}, sorted(path for path in existing if path in named)
-    return {}, sorted(existing)
-
-
-def listing(summaries, paths):
-    return "".join("%(path)s  %(subject)s  until %(not_after)s\n" % summaries[path] for path in sorted(paths))
-
-
-def bundle_fingerprints(platform):
-    try:
-        return set(certificate_facts(c)["fingerprint_sha256"] for c in load_certificates(platform.bundle, "system bundle"))
-    except InputError:
-        return set()
-
-
-class AnchorFiles:
-    """Writes and removes anchor files, and can put them back as they were."""
-
-    def __init__(self, module, existing):
-        self.module = module
-        self.before = dict(existing)
-
-    def apply(self, to_write, to_remove):
-        for path, pem in to_write.items():
-            self.write(path, pem)
-        for path in to_remove:
-            os.remove(path)
-
-    def write(self, path, pem):
-        write_atomically(self.module, path, pem, mode=0o644)
-
-    def restore(self, to_write):
-        for path in to_write:
-            if path not in self.before and os.path.exists(path):
-                os.remove(path)
-        for path, pem in self.before.items():
-            self.write(path, pem)
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_platforms import PLATFORM_OPTION
 
 
 def run(module):
-    params = module.params
-    if not NAME_PATTERN.match(params["name"]):
-        raise TrustError("name %r may hold only letters, digits, '.', '_' and '-'" % params["name"])
-    if params["state"] == "present" and not params["certificate"]:
-        raise TrustError("state=present needs certificate")
-    if params["platform"] == "auto":
-        platform = detect_platform(read_text(OS_RELEASE))
-    else:
-        platform = PLATFORMS[params["platform"]]
-
-    existing = dict((path, read_text(path)) for path in group_files(platform, params["name"]))
-    to_write, to_remove = plan(params, platform, existing)
-    after = sorted(set(existing).union(to_write).difference(to_remove))
-    # Each anchor file parsed once: for the result, the diff and the bundle check.
-    summaries = dict((path, describe(path, pem)) for path, pem in list(existing.items()) + list(to_write.items()))
-    changed = bool(to_write or to_remove)
-    result = dict(changed=changed, platform=platform.family, added=sorted(to_write), removed=to_remove,
-                  anchors=[summaries[path] for path in after])
+    platform = resolve_platform(module.params["platform"])
+    plan = plan_groups(platform, [module.params])[0]
+    result = dict(plan.result(), platform=platform.family)
+    del result["name"]
     if module._diff:  # pylint: disable=protected-access
-        result["diff"] = dict(before_header=platform.anchor_dir, after_header=platform.anchor_dir,
-                              before=listing(summaries, existing), after=listing(summaries, after))
-    if not changed or module.check_mode:
-        return result
-
-    command = platform.removal_command if to_remove else platform.update_command
-    files = AnchorFiles(module, existing)
-    files.apply(to_write, to_remove)
-    rc, stdout, stderr = module.run_command(command)
-    if rc != 0:
-        files.restore(to_write)
-        module.run_command(platform.removal_command)
-        raise TrustError("%s failed (rc=%d): %s; the anchor files were put back as they were"
-                         % (" ".join(command), rc, (stderr or stdout).strip()))
-    verify_bundle(platform, command, [summaries[p] for p in after], [summaries[p] for p in to_remove])
+        result["diff"] = plan.diff(platform)
+    if not module.check_mode:
+        apply_groups(module, platform, [plan])
     return result
-
-
-def verify_bundle(platform, command, kept, removed):
-    """The rebuilt system bundle holds every anchor of the group and none of the removed ones."""
-    in_bundle = bundle_fingerprints(platform)
-    missing = [anchor["path"] for anchor in kept if anchor["fingerprint_sha256"] not in in_bundle]
-    lingering = [anchor["path"] for anchor in removed if anchor["fingerprint_sha256"] in in_bundle]
-    if missing or lingering:
-        raise TrustError("%s did not rebuild %s as expected (missing: %s; still present: %s)"
-                         % (" ".join(command), platform.bundle, missing or "none", lingering or "none"))
 
 
 def main():
@@ -259,7 +144,7 @@ def main():
             name=dict(type="str", default="certfleet"),
             certificate=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            platform=dict(type="str", choices=["auto", "debian", "rhel", "suse", "alpine"], default="auto"),
+            platform=PLATFORM_OPTION,
         ),
         supports_check_mode=True,
     )

@@ -81,67 +81,17 @@ certificates:
       type: str
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text, write_atomically
-from ansible_collections.certfleet.pki.plugins.module_utils._trust_checks import TrustError, refuse_unusable
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    certificate_facts,
-    certificate_summary,
-    load_certificates,
-    to_pem,
-)
-
-
-def ordered_unique(certificates):
-    seen, result = set(), []
-    for certificate in certificates:
-        fingerprint = certificate_facts(certificate)["fingerprint_sha256"]
-        if fingerprint not in seen:
-            seen.add(fingerprint)
-            result.append(certificate)
-    return result
-
-
-def summary(certificates):
-    return [certificate_summary(c) for c in certificates]
-
-
-def summary_text(certificates):
-    return "".join("%(subject)s  %(fingerprint_sha256)s\n" % item for item in summary(certificates))
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_bundles import plan_bundles
 
 
 def run(module):
-    params = module.params
-    path = params["path"]
-    current_text = read_text(path)
-    current = load_certificates(current_text, path) if current_text and "BEGIN CERTIFICATE" in current_text else []
-    if params["state"] == "absent":
-        changed = current_text is not None
-        if changed and not module.check_mode:
-            os.remove(path)
-        return dict(changed=changed, certificates=[], diff=dict(before=summary_text(current), after=""))
-
-    wanted = []
-    for item in params["certificates"] or []:
-        wanted.extend(load_certificates(item, "certificates item"))
-    if not wanted:
-        raise TrustError("certificates holds no PEM certificate")
-    refuse_unusable(wanted)
-    wanted = ordered_unique(wanted)
-    content = "".join(to_pem(c) for c in wanted)
-    changed = content != current_text
-    file_args = module.load_file_common_arguments(params)
-    if changed and not module.check_mode:
-        write_atomically(module, path, content, mode=0o644, file_args=file_args)
-    elif os.path.exists(path):
-        changed = module.set_fs_attributes_if_different(dict(file_args, path=path), changed)
-    return dict(changed=changed, certificates=summary(wanted),
-                diff=dict(before=summary_text(current), after=summary_text(wanted)))
+    plan = plan_bundles([module.params])[0]
+    changed = plan.apply(module, module.load_file_common_arguments(module.params))
+    return dict(changed=changed, certificates=plan.certificates, diff=plan.diff())
 
 
 def main():

@@ -41,10 +41,16 @@ if [ -f /etc/apache2/ports.conf ]; then
         /etc/apache2/ports.conf
     echo "ServerName $name" > /etc/apache2/conf-enabled/lab-servername.conf
 fi
+# A mixed host runs both servers: nginx keeps ports 80 and 443, Apache moves to 8080 and
+# listens for TLS only on the ports its sites declare.
+if [ "$group" = mixed ] && [ -f /etc/apache2/ports.conf ]; then
+    sed -i -e "s/^Listen $address:80$/Listen $address:8080/" -e "/Listen $address:443$/d" /etc/apache2/ports.conf
+fi
 
 case "$group" in
     nginx) service nginx start >/dev/null ;;
     apache) service apache2 start >/dev/null ;;
+    mixed) service nginx start >/dev/null && service apache2 start >/dev/null ;;
 esac
 
 install -d -m 0755 /run/sshd

@@ -25,7 +25,7 @@ import time
 LAB_ROOT = os.environ.get("CERTFLEET_LAB_ROOT", "/tmp/certfleet-lab")
 HOST_INIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "host_init.sh")
 ADDRESS_POOL = ipaddress.ip_network("127.0.1.0/24")
-GROUPS = ("nginx", "apache", "plain")
+GROUPS = ("nginx", "apache", "mixed", "plain")
 SSH_READY_TIMEOUT = 20.0
 
 
@@ -231,7 +231,7 @@ def main(argv=None):
     up_parser.add_argument("--nginx", type=int, default=0, help="hosts named nginx-N running nginx")
     up_parser.add_argument("--apache", type=int, default=0, help="hosts named apache-N running apache2")
     up_parser.add_argument("--host", action="append", metavar="NAME:GROUP",
-                           help="a host by name; GROUP is nginx, apache or plain")
+                           help="a host by name; GROUP is nginx, apache, mixed (both) or plain")
     up_parser.add_argument("--inventory", help="write an Ansible inventory here")
     up_parser.add_argument("--json", action="store_true", help="print the lab state as JSON")
     down_parser = sub.add_parser("down", help="tear a lab down")

@@ -19,7 +19,7 @@ from helpers.ssm_document import load_document, render_script
 HOST = "ssm-1"
 # What the instance holds besides its own files: the collection artifact and the script.
 ON_HOST = "/root/certfleet-ssm"
-# Served by the nginx_tls role (not a consumer handler), as docs/web_tls.md recommends; the
+# Served by the web_tls role (not a consumer handler), as docs/web_tls.md recommends; the
 # served chain is checked against the CA that chain.pem holds (moto's root).
 DECLARATION = {"certfleet_certificates": [
     {"name": "web", "issuer": "acmpca", "common_name": HOST + ".example.internal",

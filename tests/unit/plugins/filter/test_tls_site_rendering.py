@@ -1,4 +1,4 @@
-"""What the nginx_tls and apache_tls templates render from checked site declarations:
+"""What the web_tls role's nginx and Apache templates render from checked site declarations:
 IPv6 listen addresses in brackets, one Apache Listen per address and port, and no
 declaration that can add configuration of its own."""
 
@@ -15,37 +15,37 @@ from ansible_collections.certfleet.pki.plugins.filter.tls_sites import tls_liste
 ROLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles")
 
 
-def render(role, sites):
+def render(server, sites):
     # The template module's Jinja settings (trim_blocks on), with the filters the templates use.
     environment = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined,
-                                     loader=jinja2.FileSystemLoader(os.path.join(ROLES, role, "templates")))
+                                     loader=jinja2.FileSystemLoader(os.path.join(ROLES, "web_tls", "templates")))
     environment.filters.update({
         "certfleet.pki.tls_listens": tls_listens,
         "regex_replace": lambda value, pattern, replacement: re.sub(pattern, replacement, value),
     })
     site_list = tls_sites(sites, "host-1.example.internal")
-    return environment.get_template("sites.conf.j2").render(
+    return environment.get_template(server + ".conf.j2").render(
         ansible_managed="managed", tls=tls_profile("intermediate"), certfleet_tls_session_timeout="1d",
-        certfleet_tls_hsts_max_age=63072000, __certfleet_nginx_site_list=site_list, __certfleet_apache_site_list=site_list)
+        certfleet_tls_hsts_max_age=63072000, __certfleet_site_list=site_list)
 
 
 IPV6_SITE = {"name": "v6", "certificate": "web", "listen_address": "2001:db8::5", "port": 443, "redirect_http": True}
 
 
 def test_nginx_renders_ipv6_listen_addresses_in_brackets():
-    text = render("nginx_tls", [IPV6_SITE])
+    text = render("nginx", [IPV6_SITE])
     assert "listen [2001:db8::5]:443 ssl;" in text and "listen [2001:db8::5]:80;" in text
 
 
 def test_apache_renders_ipv6_listen_addresses_in_brackets():
-    text = render("apache_tls", [dict(IPV6_SITE, port=8443)])
+    text = render("apache", [dict(IPV6_SITE, port=8443)])
     assert "<VirtualHost [2001:db8::5]:8443>" in text and "Listen [2001:db8::5]:8443 https" in text
     assert "<VirtualHost [2001:db8::5]:80>" in text
 
 
 def test_apache_two_sites_on_one_extra_port_listen_once():
-    text = render("apache_tls", [{"name": "a", "certificate": "web", "port": 8443, "server_names": ["a.example.internal"]},
-                                 {"name": "b", "certificate": "web", "port": 8443, "server_names": ["b.example.internal"]}])
+    text = render("apache", [{"name": "a", "certificate": "web", "port": 8443, "server_names": ["a.example.internal"]},
+                             {"name": "b", "certificate": "web", "port": 8443, "server_names": ["b.example.internal"]}])
     assert re.findall(r"^Listen .*$", text, re.M) == ["Listen 8443 https"]
     assert text.count("<VirtualHost *:8443>") == 2
 

@@ -1,4 +1,4 @@
-"""trust_anchor and trust_bundle with the OS layout redirected into a temporary directory
+"""trust_anchor, trust_bundle and trust_store with the OS layout redirected into a temporary directory
 and the OS update tool simulated (it rebuilds the bundle from the anchor directory)."""
 
 import datetime
@@ -15,7 +15,8 @@ from ansible_collections.certfleet.pki.plugins.module_utils import _trust_platfo
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
-from ansible_collections.certfleet.pki.plugins.modules import trust_anchor, trust_bundle
+from ansible_collections.certfleet.pki.plugins.module_utils import _trust_anchors as trust_anchors
+from ansible_collections.certfleet.pki.plugins.modules import trust_anchor, trust_bundle, trust_store
 
 
 def make_ca(common_name, now=None, days=365):
@@ -151,3 +152,84 @@ def test_bundle_refuses_non_ca_and_check_mode_writes_nothing(module_runner, tmp_
     module_runner(trust_bundle, dict(path=path, certificates=[ROOT_A]))
     assert module_runner(trust_bundle, dict(path=path, state="absent"))["changed"] is True
     assert not os.path.exists(path)
+
+
+def whole_store(module_runner, store, anchors=(), bundles=(), check_mode=False):
+    return module_runner(trust_store, dict(anchors=list(anchors), bundles=list(bundles), platform=store["family"],
+                                           _ansible_diff=True), check_mode=check_mode)
+
+
+def test_store_does_every_group_and_bundle_in_one_run_and_one_update(module_runner, store, tmp_path):
+    anchors = [dict(name="corp", certificate=ROOT_A), dict(name="partner", certificate=ROOT_B)]
+    bundles = [dict(path=str(tmp_path / "nginx" / "clients.pem"), certificates=[ROOT_A], mode="0640"),
+               dict(path=str(tmp_path / "apache" / "clients.pem"), certificates=[ROOT_B, ROOT_A])]
+    first = whole_store(module_runner, store, anchors, bundles)
+    assert first["changed"] is True and store["calls"] == [store["real"].update_command]
+    assert [group["name"] for group in first["anchors"]] == ["corp", "partner"]
+    assert len(anchor_files(store)) == 2 and len(first["diff"]) == 4
+    assert open(bundles[1]["path"]).read() == ROOT_B + ROOT_A
+    assert oct(os.stat(bundles[0]["path"]).st_mode & 0o777) == "0o640"
+    second = whole_store(module_runner, store, anchors, bundles)
+    assert second["changed"] is False and second["diff"] == [] and len(store["calls"]) == 1
+    assert [bundle["changed"] for bundle in second["bundles"]] == [False, False]
+
+
+def test_store_removal_and_addition_rebuild_once_with_the_removal_command(module_runner, store):
+    whole_store(module_runner, store, [dict(name="corp", certificate=ROOT_A)])
+    result = whole_store(module_runner, store, [dict(name="corp", state="absent"),
+                                                dict(name="partner", certificate=ROOT_B)])
+    assert [group["changed"] for group in result["anchors"]] == [True, True]
+    assert store["calls"][1:] == [store["real"].removal_command]
+    bundle = open(store["platform"].bundle).read()
+    assert ROOT_A not in bundle and ROOT_B in bundle
+
+
+def test_store_refuses_everything_when_one_bundle_is_bad(module_runner, store, tmp_path):
+    good, bad = str(tmp_path / "good.pem"), str(tmp_path / "bad.pem")
+    result = whole_store(module_runner, store, [dict(name="corp", certificate=ROOT_A)],
+                         [dict(path=good, certificates=[ROOT_B]), dict(path=bad, certificates=[LEAF])])
+    assert result["failed"] and "is not a CA certificate" in result["msg"]
+    assert anchor_files(store) == [] and store["calls"] == [] and not os.path.exists(good)
+
+
+@pytest.mark.parametrize("anchors, bundles, message", [
+    ([dict(name="corp", certificate=ROOT_A), dict(name="corp", certificate=ROOT_B)], [],
+     "anchor group corp is declared twice"),
+    ([dict(name="corp/../x", certificate=ROOT_A)], [], "anchor group name 'corp/../x' may hold only"),
+    ([dict(name="corp")], [], "anchor group corp: state=present needs certificate"),
+    ([], [dict(path="/tmp/certfleet-twice.pem", certificates=[ROOT_A])] * 2, "bundle /tmp/certfleet-twice.pem is declared twice"),
+])
+def test_store_names_the_declaration_it_refuses(module_runner, store, anchors, bundles, message):
+    result = whole_store(module_runner, store, anchors, bundles)
+    assert result["failed"] and message in result["msg"]
+    assert anchor_files(store) == [] and not os.path.exists("/tmp/certfleet-twice.pem")
+
+
+def test_store_failed_update_puts_every_group_back_and_writes_no_bundle(module_runner, store, tmp_path):
+    whole_store(module_runner, store, [dict(name="corp", certificate=ROOT_A)])
+    before = {path: open(path).read() for path in anchor_files(store)}
+    store["behaviour"]["rc"] = 1
+    bundle = str(tmp_path / "clients.pem")
+    result = whole_store(module_runner, store, [dict(name="corp", certificate=ROOT_B), dict(name="partner", certificate=ROOT_A)],
+                         [dict(path=bundle, certificates=[ROOT_A])])
+    assert result["failed"] and "put back" in result["msg"]
+    assert {path: open(path).read() for path in anchor_files(store)} == before and not os.path.exists(bundle)
+
+
+def test_store_check_mode_writes_nothing(module_runner, store, tmp_path):
+    bundle = str(tmp_path / "clients.pem")
+    result = whole_store(module_runner, store, [dict(name="corp", certificate=ROOT_A)],
+                         [dict(path=bundle, certificates=[ROOT_A])], check_mode=True)
+    assert result["changed"] is True and result["anchors"][0]["added"] and len(result["diff"]) == 2
+    assert anchor_files(store) == [] and store["calls"] == [] and not os.path.exists(bundle)
+
+
+def test_store_with_bundles_only_does_not_need_a_known_os(module_runner, tmp_path, monkeypatch):
+    os_release = tmp_path / "os-release"
+    os_release.write_text("ID=plan9\n")
+    monkeypatch.setattr(trust_anchors, "OS_RELEASE", str(os_release))
+    bundle = str(tmp_path / "clients.pem")
+    result = module_runner(trust_store, dict(bundles=[dict(path=bundle, certificates=[ROOT_A])]))
+    assert result["changed"] is True and result["platform"] == "" and open(bundle).read() == ROOT_A
+    refused = module_runner(trust_store, dict(anchors=[dict(name="corp", certificate=ROOT_A)]))
+    assert refused["failed"] and "no known trust store layout" in refused["msg"]
