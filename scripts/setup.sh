@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time set-up of a Debian machine (as root) for the demo and the tests:
-# Debian packages from bindep.txt, a virtualenv in .venv with requirements-dev.txt, and a
-# collections tree in .build so that `certfleet.pki` resolves to this checkout.
+# Debian packages from bindep.txt, a virtualenv in .venv with requirements-dev.txt, the TLS
+# scanner in its own virtualenv (.venv-scanner), and a collections tree in .build so that
+# `certfleet.pki` resolves to this checkout.
 # Re-running is cheap: each step is skipped when its inputs have not changed.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,18 @@ install_python_packages() {
     mkdir -p "$stamp_dir" && echo "$want" > "$stamp_dir/pip"
 }
 
+install_scanner() {
+    local want
+    want=$(sha256sum < requirements-scanner.txt | cut -d' ' -f1)
+    if [ -f "$stamp_dir/scanner" ] && [ "$(cat "$stamp_dir/scanner")" = "$want" ]; then
+        return
+    fi
+    echo "setup: installing the TLS scanner into .venv-scanner"
+    [ -x .venv-scanner/bin/python ] || python3 -m venv .venv-scanner
+    .venv-scanner/bin/pip install -q -r requirements-scanner.txt 2> >(grep -v '^WARNING: Location' >&2)
+    mkdir -p "$stamp_dir" && echo "$want" > "$stamp_dir/scanner"
+}
+
 link_collection() {
     mkdir -p .build/collections/ansible_collections/certfleet
     ln -sfn "$repo" .build/collections/ansible_collections/certfleet/pki
@@ -46,4 +59,5 @@ link_collection() {
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (apt and the namespace lab need it)" >&2; exit 1; }
 install_debian_packages
 install_python_packages
+install_scanner
 link_collection

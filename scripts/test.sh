@@ -44,7 +44,7 @@ stage_sanity() {
     local bundled
     bundled=$(python -c 'import ansible, os; print(os.path.join(os.path.dirname(os.path.dirname(ansible.__file__)), "ansible_collections"))')
     ln -s "$bundled/amazon" "$tree/ansible_collections/amazon"
-    rsync -a --exclude .venv --exclude .build --exclude .git --exclude tests/output \
+    rsync -a --exclude .venv --exclude .venv-scanner --exclude .build --exclude .git --exclude tests/output \
         ./ "$tree/ansible_collections/certfleet/pki/"
     (cd "$tree/ansible_collections/certfleet/pki" &&
         ansible-test sanity --python 3.11 --color no)

@@ -44,7 +44,8 @@ FORMATS = ("pem", "pkcs12")
 PROFILES = ("server", "client", "server_client")
 
 CERTIFICATE_KEYS = {"name", "issuer", "common_name", "subject_alt_names", "key", "key_reuse", "renew_before",
-                    "validity_days", "owner", "group", "formats", "pkcs12_passphrase", "consumers", "profile"}
+                    "validity_days", "owner", "group", "formats", "pkcs12_passphrase", "consumers", "profile",
+                    "fullchain_root"}
 POLICY_KEYS = {"allowed_names", "allowed_profiles", "max_validity_days"}
 # Per provider: (required options, optional options) besides provider, environment and the policy.
 PROVIDERS = {
@@ -199,6 +200,9 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
     if "pkcs12" in formats and not declared.get("pkcs12_passphrase"):
         _fail(what, "pkcs12_passphrase", "is required by the pkcs12 format")
     consumers = declared.get("consumers") or []
+    fullchain_root = declared.get("fullchain_root", False)
+    if not isinstance(fullchain_root, bool):
+        _fail(what, "fullchain_root", "%r must be true or false" % (fullchain_root,))
     owner, group = declared.get("owner"), declared.get("group")
     try:
         for consumer in consumers:
@@ -223,7 +227,7 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         # would be due on every run (checked once per play, before any key is staged).
         "renew_before_days": renew_before_days,
         "validity_days": validity_days, "owner": owner, "group": group, "consumers": consumers, "formats": formats,
-        "issue": issue, "paths": paths,
+        "fullchain_root": fullchain_root, "issue": issue, "paths": paths,
         # The same options split for a batch: what each request carries, and what the
         # issuing module run shares (requests with equal connection options sign together).
         "request": dict((key, value) for key, value in issue.items() if key in REQUEST_OPTIONS[provider]),

@@ -2,7 +2,7 @@
 # Copyright (c) certfleet.pki contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Server-side TLS profiles after Mozilla's guidelines (version 5.7), shared by the nginx
-and Apache roles so both serve the same protocols and ciphers."""
+and Apache templates so both serve the same protocols, ciphers and key exchange groups."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -17,11 +17,15 @@ _INTERMEDIATE_CIPHERS = [
     "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-CHACHA20-POLY1305",
 ]
 
+# Key exchange groups (ssl_ecdh_curve, SSLOpenSSLConfCmd Curves): without them OpenSSL also
+# accepts secp521r1 and X448, which the guidelines leave out.
+_CURVES = ["X25519", "prime256v1", "secp384r1"]
+
 PROFILES = {
     # Clients from the last few years only: TLS 1.3.
-    "modern": {"protocols": ["TLSv1.3"], "ciphers": []},
+    "modern": {"protocols": ["TLSv1.3"], "ciphers": [], "curves": _CURVES},
     # Almost every client, no known weak cipher: TLS 1.2 with AEAD suites, and TLS 1.3.
-    "intermediate": {"protocols": ["TLSv1.2", "TLSv1.3"], "ciphers": _INTERMEDIATE_CIPHERS},
+    "intermediate": {"protocols": ["TLSv1.2", "TLSv1.3"], "ciphers": _INTERMEDIATE_CIPHERS, "curves": _CURVES},
 }
 
 
@@ -30,7 +34,7 @@ def tls_profile(name):
         profile = PROFILES[name]
     except (KeyError, TypeError):
         raise AnsibleFilterError("unknown TLS profile %r: choose one of %s" % (name, ", ".join(sorted(PROFILES))))
-    return {"name": name, "protocols": list(profile["protocols"]), "ciphers": list(profile["ciphers"])}
+    return dict(((key, list(value)) for key, value in profile.items()), name=name)
 
 
 class FilterModule(object):

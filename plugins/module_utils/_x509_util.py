@@ -199,6 +199,11 @@ def order_upwards(certificate, others):
     return ordered + remaining
 
 
+def is_self_signed(certificate):
+    """A root: signed with its own key (a trust anchor the client has, not part of what a server sends)."""
+    return directly_issued_by(certificate, certificate)
+
+
 def directly_issued_by(certificate, issuer):
     """Whether ``issuer`` signed ``certificate`` (name and signature). Works without
     Certificate.verify_directly_issued_by, which hosts' cryptography (< 40) lacks."""

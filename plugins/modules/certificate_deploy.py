@@ -39,7 +39,7 @@ options:
   certificates:
     description:
       - Several certificates to install in one run (O(state=present)), each with the options
-        O(path), O(certificate), O(chain), O(key_src), O(pkcs12_passphrase), O(owner) and
+        O(path), O(certificate), O(chain), O(fullchain_root), O(key_src), O(pkcs12_passphrase), O(owner) and
         O(group) of one certificate; O(keep) applies to each. They are installed in order,
         each under its own lock; a failure names the certificate and those installed before it.
       - Mutually exclusive with O(path).
@@ -58,6 +58,10 @@ options:
         description: The certificates above it, issuer first (PEM content).
         type: str
         default: ""
+      fullchain_root:
+        description: As O(fullchain_root), for this certificate.
+        type: bool
+        default: false
       key_src:
         description: Path on this host of the private key; the current version's key is reused when not set.
         type: path
@@ -74,6 +78,14 @@ options:
     description: The certificates above it, issuer first (PEM content).
     type: str
     default: ""
+  fullchain_root:
+    description:
+      - Keep the root (a self-signed certificate of O(chain)) in C(fullchain.pem).
+      - By default C(fullchain.pem), what servers send, holds the certificate and its
+        intermediates only - clients hold the root already, and TLS scanners warn when a
+        server sends it. C(chain.pem) always holds the whole O(chain), root included.
+    type: bool
+    default: false
   key_src:
     description:
       - Path on this host of the private key for O(certificate). When not set, the current
@@ -182,6 +194,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._store import (
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     certificate_facts,
     certificate_summary,
+    is_self_signed,
     load_certificate,
     load_certificates,
     same_public_key,
@@ -269,7 +282,10 @@ class Deployment:
             raise DeployError("no key: give key_src (there is no current version to reuse a key from)")
         check_key_matches(key_pem, certificate)
         certificate_pem, chain_pem = to_pem(certificate), "".join(to_pem(c) for c in chain)
-        files = {CERTIFICATE: certificate_pem, CHAIN: chain_pem, FULLCHAIN: certificate_pem + chain_pem, KEY: key_pem}
+        # What a server sends: the leaf and its intermediates; clients hold the root already.
+        served = [c for c in chain if self.params["fullchain_root"] or not is_self_signed(c)]
+        files = {CERTIFICATE: certificate_pem, CHAIN: chain_pem, KEY: key_pem,
+                 FULLCHAIN: certificate_pem + "".join(to_pem(c) for c in served)}
         if self.params["pkcs12_passphrase"]:
             files[PKCS12] = PRESENT
             self.pkcs12 = pkcs12_bytes(key_pem, certificate, chain, self.params["pkcs12_passphrase"])
@@ -352,6 +368,7 @@ ENTRY_OPTIONS = dict(
     path=dict(type="path", required=True),
     certificate=dict(type="str", required=True),
     chain=dict(type="str", default=""),
+    fullchain_root=dict(type="bool", default=False),
     key_src=dict(type="path"),
     pkcs12_passphrase=dict(type="str", no_log=True),
     owner=dict(type="str"),
@@ -365,6 +382,7 @@ def main():
             path=dict(type="path"),
             certificate=dict(type="str"),
             chain=dict(type="str", default=""),
+            fullchain_root=dict(type="bool", default=False),
             key_src=dict(type="path"),
             keep=dict(type="int", default=3),
             pkcs12_passphrase=dict(type="str", no_log=True),

@@ -159,7 +159,10 @@ def test_connection_local_with_issuance_on_the_host(hsm_ca, tmp_path):
     first = subprocess.run(command, env=hsm_ca.env, capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stdout[-3000:]
     assert recap(first.stdout)["localhost"][0] > 0
-    assert (tmp_path / "certs" / "local" / "current" / "fullchain.pem").read_text().count("BEGIN CERTIFICATE") == 2
+    current = tmp_path / "certs" / "local" / "current"
+    # The root signed it directly: servers send the leaf alone; chain.pem keeps the root.
+    assert (current / "fullchain.pem").read_text() == (current / "cert.pem").read_text()
+    assert (current / "chain.pem").read_text().strip() == hsm_ca.root_pem.strip()
     second = subprocess.run(command, env=hsm_ca.env, capture_output=True, text=True, check=False)
     assert second.returncode == 0 and recap(second.stdout)["localhost"] == (0, 0)
 

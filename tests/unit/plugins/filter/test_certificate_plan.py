@@ -31,6 +31,10 @@ def test_defaults_come_from_one_table_and_the_common_name_is_a_san():
     assert entry["issue"]["common_name"] == "web-1.example.internal"
 
 
+def test_servers_send_no_root_unless_the_declaration_asks():
+    assert [entry["fullchain_root"] for entry in plan([cert(), cert(name="api", fullchain_root=True)])] == [False, True]
+
+
 def test_the_pin_never_enters_the_plan():
     (entry,) = plan([cert()])
     assert "secret-pin" not in str(entry)
@@ -76,6 +80,7 @@ def test_paths_come_from_the_store_layout_and_each_run_stages_its_own_key():
     ({"renew_before": "soon"}, "renew_before 'soon' must be a number of days"),
     ({"formats": ["pkcs12"]}, "pkcs12_passphrase is required by the pkcs12 format"),
     ({"colour": "blue"}, "fields colour unknown"),
+    ({"fullchain_root": "yes"}, "certificate 'web': fullchain_root 'yes' must be true or false"),
 ])
 def test_bad_certificate_declarations_are_refused_naming_field_and_value(fields, message):
     with pytest.raises(AnsibleFilterError) as error:

@@ -32,6 +32,14 @@ def render(server, sites):
 IPV6_SITE = {"name": "v6", "certificate": "web", "listen_address": "2001:db8::5", "port": 443, "redirect_http": True}
 
 
+@pytest.mark.parametrize("server, directive", [
+    ("nginx", "ssl_ecdh_curve X25519:prime256v1:secp384r1;"),
+    ("apache", "SSLOpenSSLConfCmd Curves X25519:prime256v1:secp384r1"),
+])
+def test_both_servers_restrict_key_exchange_to_the_profile_curves(server, directive):
+    assert directive in render(server, [{"name": "www", "certificate": "web"}])
+
+
 def test_nginx_renders_ipv6_listen_addresses_in_brackets():
     text = render("nginx", [IPV6_SITE])
     assert "listen [2001:db8::5]:443 ssl;" in text and "listen [2001:db8::5]:80;" in text

@@ -47,10 +47,12 @@ def test_bad_declarations_name_the_site_and_the_problem(sites, message):
 
 
 def test_profiles():
-    assert tls_profile("modern") == {"name": "modern", "protocols": ["TLSv1.3"], "ciphers": []}
+    assert tls_profile("modern") == {"name": "modern", "protocols": ["TLSv1.3"], "ciphers": [],
+                                     "curves": ["X25519", "prime256v1", "secp384r1"]}
     intermediate = tls_profile("intermediate")
     assert intermediate["protocols"] == ["TLSv1.2", "TLSv1.3"]
     assert all("GCM" in cipher or "CHACHA20" in cipher for cipher in intermediate["ciphers"])
+    assert intermediate["curves"] == ["X25519", "prime256v1", "secp384r1"]
     with pytest.raises(AnsibleFilterError, match="unknown TLS profile 'old': choose one of intermediate, modern"):
         tls_profile("old")
 

@@ -42,12 +42,29 @@ def test_install_then_idempotent(module_runner, site):
     certificate = issue(site["key"])
     first = deploy(module_runner, site, certificate=certificate, chain=to_pem(CA), key_src=site["key_src"])
     assert first["changed"] is True and first["previous_version"] is None
-    assert current_file(site, "fullchain.pem") == certificate + to_pem(CA)
+    # The root is the client's trust anchor: kept in chain.pem, not sent by servers.
+    assert current_file(site, "fullchain.pem") == certificate and current_file(site, "chain.pem") == to_pem(CA)
     assert oct(os.stat(os.path.join(site["path"], "current", "key.pem")).st_mode & 0o777) == "0o600"
     assert os.path.islink(os.path.join(site["path"], "current"))
     again = deploy(module_runner, site, certificate=certificate, chain=to_pem(CA), key_src=site["key_src"])
     assert again["changed"] is False and again["version"] == first["version"]
     assert "serial" in first["diff"]["after"] and first["diff"]["before"] == ""
+
+
+def test_servers_send_the_intermediates_and_the_root_only_when_asked(module_runner, site):
+    intermediate_key = ec.generate_private_key(ec.SECP256R1())
+    intermediate = build_certificate(SoftwareSigner(CA_KEY), "subordinate_ca",
+                                     x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Issuing CA")]),
+                                     intermediate_key.public_key(), CA)[0]
+    leaf = to_pem(build_certificate(SoftwareSigner(intermediate_key), "server",
+                                    x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")]), site["key"].public_key(),
+                                    intermediate, [x509.DNSName("web.example.internal")], validity_days=30)[0])
+    chain = to_pem(intermediate) + to_pem(CA)
+    deploy(module_runner, site, certificate=leaf, chain=chain, key_src=site["key_src"])
+    assert current_file(site, "fullchain.pem") == leaf + to_pem(intermediate)
+    assert current_file(site, "chain.pem") == chain
+    asked = deploy(module_runner, site, certificate=leaf, chain=chain, fullchain_root=True)
+    assert asked["changed"] is True and current_file(site, "fullchain.pem") == leaf + chain
 
 
 def test_renewal_with_key_reuse_and_rollback(module_runner, site):
