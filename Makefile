@@ -1,15 +1,20 @@
 # The two commands of the README, plus their parts. Each target does its own set-up.
-.PHONY: setup demo demo-down test unit integration lint sanity build molecule ee ssm-json
+.PHONY: setup demo demo-rebuild demo-down test unit integration lint sanity build molecule ee ssm-json
 
 setup:
 	scripts/setup.sh
 
-# Main job: a lab fleet with a SoftHSM-backed CA, certificates issued and served.
+# Main job: a lab fleet with a SoftHSM-backed CA, certificates issued and served. A second
+# `make demo` converges the running fleet (changed=0); demo-rebuild starts from a fresh lab.
+# Each checkout has its own demo lab.
 demo: setup
-	scripts/demo.sh
+	scripts/demo.sh up
+
+demo-rebuild: setup
+	scripts/demo.sh rebuild
 
 demo-down:
-	python3 tools/lab/lab.py down --name demo
+	scripts/demo.sh down
 
 # Everything CI runs: unit + integration pytest, ansible-test sanity, molecule scenarios.
 test: setup

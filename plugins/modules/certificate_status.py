@@ -148,6 +148,9 @@ certificates:
     serial:
       description: Serial of the installed certificate, hex.
       type: str
+    issuer:
+      description: Issuer of the installed certificate (RFC 4514), as the certificate names it.
+      type: str
     not_after:
       description: Its expiry, ISO 8601 UTC.
       type: str
@@ -238,7 +241,8 @@ def status_of(declared, params, now):
     certificate, key, problem = installed(store)
     if certificate is not None:
         facts = certificate_facts(certificate)
-        entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"])
+        entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"],
+                     issuer=certificate.issuer.rfc4514_string())
         lifetime = not_valid_after(certificate) - not_valid_before(certificate)
         entry["lifetime_left"] = round(max(0.0, (not_valid_after(certificate) - now) / lifetime), 4)
     if problem:

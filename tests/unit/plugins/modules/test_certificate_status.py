@@ -56,6 +56,7 @@ def test_fitting_certificate_is_not_due(host):
     assert result["changed"] is False and result["due"] == []
     assert entry["present"] and entry["needs_renewal"] is False and entry["reasons"] == []
     assert 0.99 < entry["lifetime_left"] <= 1
+    assert entry["issuer"] == "CN=CA"  # as the installed certificate names it
 
 
 def test_all_certificates_in_one_call_with_reasons(host):
