@@ -45,8 +45,9 @@ bring_up() {
     if [ "$action" = up ] && [ -s "$demo_dir/inventory.yml" ] && lab_running; then
         echo "demo: lab $lab_name is running; converging it (scripts/demo.sh rebuild makes a fresh one)"
     else
+        # Host names inside a demo domain, as production names are: nginx-1.demo.internal.
         "${lab[@]}" up --name "$lab_name" --nginx "${DEMO_NGINX:-2}" --apache "${DEMO_APACHE:-2}" \
-            --inventory "$demo_dir/inventory.yml"
+            --domain demo.internal --inventory "$demo_dir/inventory.yml"
     fi
 
     # The token PIN never appears on a command line of ours or in the playbook: it is made

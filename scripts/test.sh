@@ -79,8 +79,13 @@ stage_molecule() {
 
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(unit integration lint sanity build molecule)
+timings=()
 for stage in "${stages[@]}"; do
     echo "=== test stage: $stage"
+    started=$SECONDS
     "stage_$stage"
+    timings+=("$stage $((SECONDS - started))s")
 done
 echo "=== all test stages passed: ${stages[*]}"
+joined=$(IFS=,; echo "${timings[*]}")
+echo "=== stage times: ${joined//,/, }"

@@ -88,6 +88,8 @@ def parse_host_specs(args):
     for group in ("nginx", "apache"):
         for index in range(1, getattr(args, group) + 1):
             specs.append(("%s-%d" % (group, index), group))
+    if args.domain:
+        specs = [("%s.%s" % (hostname, args.domain), group) for hostname, group in specs]
     for hostname, group in specs:
         if group not in GROUPS:
             raise LabError("host %s: unknown group %r (choose from %s)" % (hostname, group, ", ".join(GROUPS)))
@@ -207,7 +209,9 @@ def up(name, specs, inventory=None):
     hosts = [{"name": hostname, "group": group, "address": address}
              for (hostname, group), address in zip(specs, addresses)]
     with open(os.path.join(directory, "etc_hosts"), "w") as handle:
-        handle.write("".join("%s %s\n" % (h["address"], h["name"]) for h in hosts))
+        # The name, and its first label as an alias (nginx-1 for nginx-1.demo.internal).
+        handle.write("".join(" ".join([h["address"]] + sorted(set([h["name"], h["name"].split(".")[0]]), key=len, reverse=True))
+                             + "\n" for h in hosts))
     state = {"name": name, "identity_file": identity, "hosts": hosts}
     try:
         processes = [start_host(directory, host) for host in hosts]
@@ -232,6 +236,7 @@ def main(argv=None):
     up_parser.add_argument("--apache", type=int, default=0, help="hosts named apache-N running apache2")
     up_parser.add_argument("--host", action="append", metavar="NAME:GROUP",
                            help="a host by name; GROUP is nginx, apache, mixed (both) or plain")
+    up_parser.add_argument("--domain", help="DNS domain of the host names (nginx-1.DOMAIN), resolvable on the hosts")
     up_parser.add_argument("--inventory", help="write an Ansible inventory here")
     up_parser.add_argument("--json", action="store_true", help="print the lab state as JSON")
     down_parser = sub.add_parser("down", help="tear a lab down")

@@ -263,3 +263,13 @@ def test_an_invalid_declaration_fails_before_the_first_host_task(fleet, hsm_ca, 
     assert dict(re.findall(r"^(\S+)\s+: ok=(\d+)", run.stdout, re.M)) == dict((host, "0") for host in HOSTS)
     assert all(failed == 1 for _changed, failed in recap(run.stdout).values()), recap(run.stdout)
     assert serials(fleet) == before and staged_files(fleet) == staged_before
+
+
+def test_a_host_with_nothing_declared_says_so_and_changes_nothing(tmp_path):
+    command = ["ansible-playbook", "-i", "localhost,", "-c", "local", SITE,
+               "-e", "ansible_python_interpreter={{ ansible_playbook_python }}",
+               "-e", '{"certfleet_certificates_dir": "%s", "certfleet_staging_dir": "%s"}'
+               % (tmp_path / "certs", tmp_path / "staging")]
+    run = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and recap(run.stdout)["localhost"] == (0, 0), run.stdout[-3000:]
+    assert run.stdout.count("localhost: no certificate, trust anchor, bundle, truststore or TLS site is declared") == 1

@@ -14,13 +14,18 @@ spec.loader.exec_module(lab)
 
 
 def specs(**kwargs):
-    return lab.parse_host_specs(argparse.Namespace(**dict(dict(host=None, nginx=0, apache=0), **kwargs)))
+    return lab.parse_host_specs(argparse.Namespace(**dict(dict(host=None, nginx=0, apache=0, domain=None), **kwargs)))
 
 
 def test_counts_and_named_hosts():
     assert specs(nginx=2, apache=1, host=["db:plain"]) == [
         ("db", "plain"), ("nginx-1", "nginx"), ("nginx-2", "nginx"), ("apache-1", "apache")]
     assert specs(host=["bare"]) == [("bare", "plain")]
+
+
+def test_a_domain_makes_every_name_a_name_inside_it():
+    assert specs(nginx=1, host=["db:mixed"], domain="demo.internal") == [
+        ("db.demo.internal", "mixed"), ("nginx-1.demo.internal", "nginx")]
 
 
 def test_refusals():
