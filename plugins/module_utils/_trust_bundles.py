@@ -61,16 +61,17 @@ class BundlePlan:
         return self.content != self.current_text if self.present else self.current_text is not None
 
     def apply(self, module, file_args):
-        """Write or remove the file (unless in check mode); True if the file or its attributes changed."""
+        """Write or remove the file (unless in check mode); True if the file or its attributes changed.
+        ``file_args``: module.load_file_common_arguments of the bundle's declaration (path included)."""
         changed = self.content_changed
         if not self.present:
             if changed and not module.check_mode:
                 os.remove(self.path)
             return changed
         if changed and not module.check_mode:
-            write_atomically(module, self.path, self.content, mode=0o644, file_args=dict(file_args, path=self.path))
+            write_atomically(module, self.path, self.content, mode=0o644, file_args=file_args)
         elif os.path.exists(self.path):
-            changed = module.set_fs_attributes_if_different(dict(file_args, path=self.path), changed)
+            changed = module.set_fs_attributes_if_different(file_args, changed)
         return changed
 
     def diff(self):

@@ -180,9 +180,10 @@ from ansible_collections.certfleet.pki.plugins.module_utils._trust_platforms imp
 
 def run(module):
     params = module.params
+    # The OS layout matters (and /etc/os-release is read) only for anchors.
     platform = resolve_platform(params["platform"]) if params["anchors"] else None
     # Everything planned, and so every certificate checked, before the first write.
-    groups = plan_groups(platform, params["anchors"]) if platform else []
+    groups = plan_groups(platform, params["anchors"]) if params["anchors"] else []
     bundles = plan_bundles(params["bundles"])
     diffs = [group.diff(platform) for group in groups if group.changed]
     if not module.check_mode:

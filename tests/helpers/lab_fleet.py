@@ -46,6 +46,16 @@ class Lab:
             capture_output=True, text=True, check=False, timeout=60)
         assert result.returncode == 0, "%s: copy %s: %s" % (host, local_path, result.stderr)
 
+    def served_serial(self, host, server_name, port=443):
+        """Serial of the certificate the host serves on its address for ``server_name`` (openssl's form)."""
+        return self.ssh(host, "openssl s_client -connect %s:%d -servername %s </dev/null 2>/dev/null | openssl x509 -noout -serial"
+                        % (self.hosts[host]["address"], port, server_name)).stdout.strip()
+
+    def current_serial(self, host, certificate="web"):
+        """Serial of the certificate's current version installed on the host (openssl's form)."""
+        return self.ssh(host, "openssl x509 -noout -serial -in /etc/certfleet/certs/%s/current/cert.pem"
+                        % certificate).stdout.strip()
+
     def down(self):
         run_lab("down", "--name", self.name)
 

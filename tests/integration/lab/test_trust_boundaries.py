@@ -131,10 +131,8 @@ SERVED = json.dumps({
 
 def serving_current(fleet, host):
     """(served serial, current serial, whether current's key matches its certificate)."""
-    served = fleet["lab"].ssh(host, "openssl s_client -connect %s:443 -servername %s.example.internal </dev/null "
-                                    "2>/dev/null | openssl x509 -noout -serial"
-                              % (fleet["lab"].hosts[host]["address"], host)).stdout.strip()
-    current = fleet["lab"].ssh(host, "openssl x509 -noout -serial -in /etc/certfleet/certs/web/current/cert.pem").stdout.strip()
+    served = fleet["lab"].served_serial(host, "%s.example.internal" % host)
+    current = fleet["lab"].current_serial(host)
     matches = fleet["lab"].ssh(host, "cd /etc/certfleet/certs/web/current && test \"$(openssl x509 -noout -pubkey -in cert.pem)\""
                                      " = \"$(openssl pkey -pubout -in key.pem)\"", check=False).returncode == 0
     return served, current, matches

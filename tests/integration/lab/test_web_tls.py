@@ -53,12 +53,11 @@ def task_output(stdout, title):
 
 
 def serial_served(fleet, host, port):
-    return fleet["lab"].ssh(host, "openssl s_client -connect %s:%d -servername %s.example.internal </dev/null 2>/dev/null"
-                                  " | openssl x509 -noout -serial" % (fleet["lab"].hosts[host]["address"], port, host)).stdout.strip()
+    return fleet["lab"].served_serial(host, "%s.example.internal" % host, port)
 
 
 def serial_current(fleet, host):
-    return fleet["lab"].ssh(host, "openssl x509 -noout -serial -in /etc/certfleet/certs/web/current/cert.pem").stdout.strip()
+    return fleet["lab"].current_serial(host)
 
 
 def test_every_server_of_every_host_is_configured_in_one_round_and_serves(fleet):
