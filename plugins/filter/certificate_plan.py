@@ -24,6 +24,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._declaration_default
     RSA_SIZES,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger import LedgerError, parse_location
 from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     DeclarationError,
     account_name,
@@ -49,7 +50,8 @@ CERTIFICATE_KEYS = {"name", "issuer", "common_name", "subject_alt_names", "key",
 POLICY_KEYS = {"allowed_names", "allowed_profiles", "max_validity_days"}
 # Per provider: (required options, optional options) besides provider, environment and the policy.
 PROVIDERS = {
-    "pkcs11": ({"pkcs11_module", "token_label", "key_label", "ca_certificate"}, {"pin", "ca_chain", "profile"}),
+    "pkcs11": ({"pkcs11_module", "token_label", "key_label", "ca_certificate"},
+               {"pin", "ca_chain", "profile", "ledger", "ledger_region", "ledger_endpoint_url", "crl_distribution_points"}),
     "acmpca": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "template", "ca_certificate"}),
 }
 # Options of the issuing modules that belong to one request of a batch (O(requests)).
@@ -58,6 +60,7 @@ _PER_REQUEST = {"common_name", "subject_alt_names", "validity_days", "requester"
 REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST}
 # Issuer option -> option of the provider's issuing module.
 MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
+_CRL_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+$")
 
 
@@ -86,6 +89,14 @@ def check_issuer(name, issuer):
               % (", ".join(unknown), provider, ", ".join(sorted(required | optional | POLICY_KEYS | {"environment"}))))
     if provider == "acmpca" and not _ARN.match(str(issuer["certificate_authority_arn"])):
         _fail(what, "certificate_authority_arn", "%r is not an ACM Private CA ARN" % (issuer["certificate_authority_arn"],))
+    if issuer.get("ledger"):
+        try:
+            parse_location(issuer["ledger"])
+        except LedgerError as error:
+            _fail(what, "ledger", str(error))
+    for url in issuer.get("crl_distribution_points") or []:
+        if not isinstance(url, string_types) or not _CRL_URL.fullmatch(url):
+            _fail(what, "crl_distribution_points", "%r must be an http:// URL (RFC 5280: CRLs are fetched over HTTP)" % (url,))
     options = dict((MODULE_OPTION.get(key, key), issuer[key]) for key in (required | optional | POLICY_KEYS)
                    if key in issuer and key != "pin" and issuer[key] not in (None, ""))
     options.pop("profile" if provider == "pkcs11" else "", None)  # pkcs11's profile is per certificate

@@ -40,9 +40,9 @@ class IssuanceError(CertfleetError):
     pass
 
 
-def _layout_key(signer):
+def layout_key(signer):
     """A throwaway key of the signer's algorithm: it only fixes the signatureAlgorithm
-    field of the TBSCertificate; its own signature is discarded. Made once per process
+    field of the TBSCertificate (or TBSCertList); its own signature is discarded. Made once per process
     (an RSA-1024 layout key: the RSA signatureAlgorithm does not depend on key size)."""
     public_key = signer.public_key
     if isinstance(public_key, ec.EllipticCurvePublicKey):
@@ -120,7 +120,7 @@ def build_certificate(signer, profile, subject, subject_public_key, issuer_certi
             crl_distribution_points, ocsp_url, ca_issuers_url):
         builder = builder.add_extension(extension, critical=critical)
 
-    unsigned = builder.sign(_layout_key(signer), signer.hash_algorithm)
+    unsigned = builder.sign(layout_key(signer), signer.hash_algorithm)
     certificate = _assemble(unsigned, signer.sign(unsigned.tbs_certificate_bytes))
     if not directly_issued_by(certificate, issuer_certificate or certificate):
         raise IssuanceError("the signature made by the signing key does not verify against the CA certificate")

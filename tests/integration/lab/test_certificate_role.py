@@ -113,7 +113,7 @@ def test_revoking_a_certificate_of_the_hsm_ca_is_refused_before_anything_changes
                           "-e", "@" + fleet["vars"], "-e", "certfleet_revoke=web,api"],
                          env=fleet["env"], capture_output=True, text=True, check=False, timeout=300)
     assert run.returncode != 0
-    assert "web: issuer hsm (pkcs11) cannot revoke; only ACM Private CA issuers keep a CRL" in run.stdout
+    assert "web: issuer hsm (pkcs11) cannot revoke: it keeps no issuance ledger" in run.stdout
     assert all(changed == 0 for changed, _failed in recap(run.stdout).values())
     assert serials(fleet) == before
 

@@ -67,3 +67,14 @@ def test_the_issuer_check_reads_the_public_key_without_a_login_and_still_catches
     assert logins == 1 and missing["found"] is False and missing["logged_in"], "not shown without login: looked for with one"
     proven, _seconds, logins = spied.run("certfleet.pki.pkcs11_ca_info", key_label="check-ca", ca_certificate=ca_path)
     assert logins == 1 and proven["logged_in"] and proven["ca_certificate_matches"]
+
+
+def test_a_crl_is_signed_with_one_login_and_kept_without_one(spied, tmp_path):
+    ca_path = bench.make_ca(spied, "crl-ca", dict(key_type="ec", curve="secp384r1"))
+    revoked = [dict(serial="1f2e3d", reason="KEY_COMPROMISE", host="web-1", name="client")]
+    signed, _seconds, logins = spied.run("certfleet.pki.pkcs11_crl", key_label="crl-ca", ca_certificate=ca_path,
+                                         revoked=revoked)
+    assert signed["changed"] is True and logins == 1, signed
+    kept, _seconds, logins = spied.run("certfleet.pki.pkcs11_crl", key_label="crl-ca", ca_certificate=ca_path,
+                                       revoked=revoked, current_crl=signed["crl"])
+    assert kept["changed"] is False and kept["crl"] == signed["crl"] and logins == 0, kept

@@ -94,11 +94,26 @@ def test_bad_certificate_declarations_are_refused_naming_field_and_value(fields,
      "issuer 'hsm': options pkcs11_module required by provider pkcs11 is missing"),
     ({"provider": "acmpca", "certificate_authority_arn": "arn:aws:acm-pca:x"}, "certificate_authority_arn 'arn:aws:acm-pca:x' is not"),
     (dict(ISSUERS["hsm"], token="pki"), "options token unknown for provider pkcs11"),
+    (dict(ISSUERS["hsm"], ledger="var/ledger"), "issuer 'hsm': ledger ledger location 'var/ledger' must be an absolute"),
+    (dict(ISSUERS["hsm"], ledger="s3://Bad_Bucket/x"), "issuer 'hsm': ledger ledger location 's3://Bad_Bucket/x' is not"),
+    (dict(ISSUERS["hsm"], crl_distribution_points=["ldap://x/crl"]),
+     "issuer 'hsm': crl_distribution_points 'ldap://x/crl' must be an http:// URL"),
+    (dict(ISSUERS["hsm"], crl_distribution_points=["http://x/crl\nssl_crl /etc/passwd"]), "must be an http:// URL"),
+    (dict(ISSUERS["hsm"], crl_distribution_points=["http://x/crl\n"]), "must be an http:// URL"),
+    (dict(ISSUERS["pca"], ledger="/var/ledger"), "options ledger unknown for provider acmpca"),
 ])
 def test_bad_issuers_are_refused_naming_the_issuer_and_option(issuer, message):
     with pytest.raises(AnsibleFilterError) as error:
         plan([cert()], issuers={"hsm": issuer})
     assert message in str(error.value)
+
+
+def test_the_ledger_and_distribution_points_reach_the_signing_connection():
+    issuer = dict(ISSUERS["hsm"], ledger="s3://pki-ledger/prod", ledger_region="eu-west-1",
+                  crl_distribution_points=["http://pki.example.internal/crl/hsm.crl"])
+    connection = plan([cert()], issuers={"hsm": issuer})[0]["connection"]
+    assert connection["ledger"] == "s3://pki-ledger/prod" and connection["ledger_region"] == "eu-west-1"
+    assert connection["crl_distribution_points"] == ["http://pki.example.internal/crl/hsm.crl"]
 
 
 def test_issuer_policy_refuses_before_any_host_work():

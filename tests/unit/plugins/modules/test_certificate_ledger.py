@@ -1,0 +1,107 @@
+"""certificate_ledger and certificate_ledger_info as modules: check mode writes nothing, a
+second run changes nothing, an older CRL never replaces a newer one, filters."""
+
+import datetime
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._crl import build_crl, to_pem as crl_pem
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
+from ansible_collections.certfleet.pki.plugins.modules import certificate_ledger, certificate_ledger_info
+
+NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def name(common_name):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+@pytest.fixture(scope="module")
+def ca():
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = SoftwareSigner(key)
+    root, _clamped = build_certificate(signer, "root_ca", name("Ledger Module Root"), key.public_key(), validity_days=30)
+    return signer, root
+
+
+def issue(ca, common_name, validity_days=10, now=None):
+    signer, root = ca
+    certificate, _clamped = build_certificate(signer, "client", name(common_name),
+                                              ec.generate_private_key(ec.SECP256R1()).public_key(), root,
+                                              validity_days=validity_days, now=now)
+    return to_pem(certificate), "%x" % certificate.serial_number
+
+
+def test_record_revoke_and_read(ca, tmp_path, module_runner):
+    location = str(tmp_path / "ledger")
+    web, web_serial = issue(ca, "web-1")
+    api, api_serial = issue(ca, "web-2")
+    args = dict(location=location, ca="lab-hsm", certificates=[dict(certificate=web, host="web-1", name="client"),
+                                                               dict(certificate=api, host="web-2", name="client")])
+    planned = module_runner(certificate_ledger, args, check_mode=True)
+    assert planned["changed"] is True and sorted(planned["recorded"]) == sorted([web_serial, api_serial])
+    assert not (tmp_path / "ledger").exists()
+    first = module_runner(certificate_ledger, args)
+    assert first["changed"] is True and sorted(first["recorded"]) == sorted([web_serial, api_serial])
+    assert module_runner(certificate_ledger, args)["changed"] is False
+
+    revoke = dict(location=location, ca="lab-hsm", revoke=[web_serial], revocation_reason="KEY_COMPROMISE")
+    assert module_runner(certificate_ledger, revoke, check_mode=True)["revoked"] == [
+        dict(serial=web_serial, reason="KEY_COMPROMISE")]
+    revoked = module_runner(certificate_ledger, revoke)
+    assert revoked["changed"] is True and revoked["revoked"][0]["host"] == "web-1"
+    assert module_runner(certificate_ledger, revoke)["changed"] is False
+
+    info = module_runner(certificate_ledger_info, dict(location=location, ca="lab-hsm", host="web-1"))
+    assert info["changed"] is False
+    assert [(entry["serial"], entry["revoked"]) for entry in info["issued"]] == [(web_serial, True)]
+    assert "certificate" not in info["issued"][0]
+    assert [entry["serial"] for entry in info["revoked"]] == [web_serial]
+    assert info["crl"] is None
+    everything = module_runner(certificate_ledger_info, dict(location=location, ca="lab-hsm", names=["client"],
+                                                             include_certificates=True))
+    assert len(everything["issued"]) == 2 and everything["issued"][0]["certificate"].startswith("-----BEGIN")
+    revocations_only = module_runner(certificate_ledger_info, dict(location=location, ca="lab-hsm", list_issued=False))
+    assert revocations_only["issued"] == [] and [entry["serial"] for entry in revocations_only["revoked"]] == [web_serial]
+
+
+def test_expired_entries_are_left_out_unless_asked(ca, tmp_path, module_runner):
+    location = str(tmp_path / "ledger")
+    old, old_serial = issue(ca, "old", validity_days=1, now=NOW - datetime.timedelta(days=3))
+    module_runner(certificate_ledger, dict(location=location, ca="ca", certificates=[dict(certificate=old)]))
+    module_runner(certificate_ledger, dict(location=location, ca="ca", revoke=[old_serial]))
+    current = module_runner(certificate_ledger_info, dict(location=location, ca="ca"))
+    assert current["issued"] == [] and current["revoked"] == []
+    history = module_runner(certificate_ledger_info, dict(location=location, ca="ca", include_expired=True))
+    assert [entry["serial"] for entry in history["issued"]] == [old_serial]
+
+
+def test_unknown_serial_is_refused_in_check_mode_too(tmp_path, module_runner):
+    for check_mode in (True, False):
+        result = module_runner(certificate_ledger, dict(location=str(tmp_path), ca="ca", revoke=["beef"]),
+                               check_mode=check_mode)
+        assert result["failed"] is True and "serial beef was not issued by ca" in result["msg"]
+
+
+def test_an_older_crl_never_replaces_a_newer_one(ca, tmp_path, module_runner):
+    signer, root = ca
+    location = str(tmp_path / "ledger")
+    newer = crl_pem(build_crl(signer, root, {}, 20, NOW, NOW + datetime.timedelta(days=7)))
+    older = crl_pem(build_crl(signer, root, {}, 10, NOW, NOW + datetime.timedelta(days=7)))
+    assert module_runner(certificate_ledger, dict(location=location, ca="ca", crl=newer), check_mode=True)["crl_published"]
+    assert module_runner(certificate_ledger, dict(location=location, ca="ca", crl=newer))["crl_published"] is True
+    assert module_runner(certificate_ledger, dict(location=location, ca="ca", crl=newer))["changed"] is False
+    kept = module_runner(certificate_ledger, dict(location=location, ca="ca", crl=older))
+    assert kept["changed"] is False and kept["crl_published"] is False
+    info = module_runner(certificate_ledger_info, dict(location=location, ca="ca"))
+    assert info["crl"] == newer and info["crl_number"] == 20
+
+
+def test_relative_location_is_named(module_runner):
+    result = module_runner(certificate_ledger_info, dict(location="ledger", ca="ca"))
+    assert result["failed"] is True and "ledger location 'ledger' must be an absolute directory path" in result["msg"]
