@@ -9,24 +9,42 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import re
 
 try:
-    from asn1crypto import crl as asn1_crl
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 except ImportError:
     pass  # the modules report the missing library with require_libraries
 
+try:
+    from asn1crypto import crl as asn1_crl  # only to sign (pkcs11_crl); hosts that install CRLs need not have it
+except ImportError:
+    pass
+
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import layout_key
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_profiles import authority_key_identifier
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._ledger import REVOCATION_REASONS, normalized_serial
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_description
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import read_pem_input, same_public_key
 
 
+# RFC 5280 CRLReason names, as ACM PCA's RevokeCertificate spells them.
+REVOCATION_REASONS = ("UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED",
+                      "SUPERSEDED", "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE")
+_SERIAL = re.compile(r"^[0-9a-f]{1,40}$")
+
+
 class CrlError(CertfleetError):
     pass
+
+
+def normalized_serial(serial):
+    """A serial as the ledger keys it: lower-case hex without separators or leading zeros."""
+    text = str(serial).strip().lower().replace(":", "")
+    if not _SERIAL.fullmatch(text):
+        raise CrlError("serial %r is not a hexadecimal certificate serial number" % (serial,))
+    return text.lstrip("0") or "0"
 
 
 def _reason_flag(reason):
@@ -86,6 +104,20 @@ def load_crl(value, what="current_crl"):
         raise CrlError("%s is not a PEM CRL: %s" % (what, error))
 
 
+def _utc(obj, name):
+    """``obj.<name>_utc``, or the naive ``obj.<name>`` as UTC (the *_utc properties need cryptography 42,
+    and hosts may have their distribution's older one)."""
+    value = getattr(obj, name + "_utc", None)
+    if value is not None:
+        return value
+    naive = getattr(obj, name)
+    return naive.replace(tzinfo=datetime.timezone.utc) if naive is not None else None
+
+
+def next_update(crl):
+    return _utc(crl, "next_update")
+
+
 def crl_number(crl):
     try:
         return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
@@ -101,13 +133,13 @@ def revoked_of(crl):
             reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name.upper()
         except x509.ExtensionNotFound:
             reason = "UNSPECIFIED"
-        listed[entry.serial_number] = (reason, entry.revocation_date_utc)
+        listed[entry.serial_number] = (reason, _utc(entry, "revocation_date"))
     return listed
 
 
 def crl_facts(crl):
-    return {"crl_number": crl_number(crl), "this_update": crl.last_update_utc.isoformat(),
-            "next_update": crl.next_update_utc.isoformat() if crl.next_update_utc else None,
+    return {"crl_number": crl_number(crl), "this_update": _utc(crl, "last_update").isoformat(),
+            "next_update": next_update(crl).isoformat() if next_update(crl) else None,
             "revoked_count": len(crl), "issuer": crl.issuer.rfc4514_string()}
 
 
@@ -123,7 +155,7 @@ def crl_renewal_reason(current, ca_certificate, revoked, refresh_before, now):
         return "the current CRL is not signed by this CA"
     if revoked_of(current) != revoked:
         return "the revoked certificates changed"
-    if current.next_update_utc is None or current.next_update_utc - refresh_before <= now:
+    if next_update(current) is None or next_update(current) - refresh_before <= now:
         return "nextUpdate is within the refresh window (%g days)" % (refresh_before.total_seconds() / 86400)
     return None
 

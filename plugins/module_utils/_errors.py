@@ -11,3 +11,13 @@ __metaclass__ = type
 
 class CertfleetError(Exception):
     """A problem the user can fix, described in the message."""
+
+
+def run_and_exit(module, run):
+    """Exit the module with the result of ``run(module)``; a CertfleetError fails it with its
+    message (it names the field and the value), anything else shows its traceback."""
+    try:
+        result = run(module)
+    except CertfleetError as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(**result)

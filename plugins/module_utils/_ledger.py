@@ -26,12 +26,15 @@ import re
 import tempfile
 
 try:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.certfleet.pki.plugins.module_utils._crl import REVOCATION_REASONS, normalized_serial
+from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._names import DeclarationError, safe_name
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
@@ -42,10 +45,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     to_pem,
 )
 
-# RFC 5280 CRLReason names, as ACM PCA's RevokeCertificate spells them.
-REVOCATION_REASONS = ("UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED",
-                      "SUPERSEDED", "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE")
-_SERIAL = re.compile(r"^[0-9a-f]{1,40}$")
 _S3_LOCATION = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
 
 
@@ -55,14 +54,6 @@ class LedgerError(CertfleetError):
 
 class LedgerConflict(LedgerError):
     """Someone else replaced an object between our read and our write."""
-
-
-def normalized_serial(serial):
-    """A serial as the ledger keys it: lower-case hex without separators or leading zeros."""
-    text = str(serial).strip().lower().replace(":", "")
-    if not _SERIAL.fullmatch(text):
-        raise LedgerError("serial %r is not a hexadecimal certificate serial number" % (serial,))
-    return text.lstrip("0") or "0"
 
 
 def utc_now():
@@ -294,10 +285,26 @@ class Ledger:
         self.store.replace("%s/crl.pem" % self.ca, crl_pem, version)
 
 
-def ledger_argument_spec():
-    """The options that name a ledger (the certfleet.pki.ledger doc fragment); the AWS
-    options come with AnsibleAWSModule and apply to an S3 location."""
-    return dict(location=dict(type="str", required=True), ca=dict(type="str", required=True))
+def ledger_module(**options):
+    """The AnsibleAWSModule of a ledger module: O(location) and O(ca) (the certfleet.pki.ledger
+    doc fragment), the module's own ``options``, and the AWS options, which apply to an S3 location."""
+    argument_spec = dict(location=dict(type="str", required=True), ca=dict(type="str", required=True))
+    argument_spec.update(options)
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    require_libraries(module, "cryptography")
+    return module
+
+
+def run_ledger_module(module, run, action):
+    """Exit with ``run(module)``'s result; a CertfleetError fails with its message, an AWS error
+    with amazon.aws's details ("Failed to <action> the ledger at <location>: ...")."""
+    try:
+        result = run(module)
+    except CertfleetError as error:
+        module.fail_json(msg=str(error))
+    except (BotoCoreError, ClientError) as error:
+        module.fail_json_aws(error, msg="Failed to %s the ledger at %s" % (action, module.params["location"]))
+    module.exit_json(**result)
 
 
 def open_ledger(module):

@@ -85,7 +85,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import AcmPcaError, acmpca_client, api_call, fail
-from ansible_collections.certfleet.pki.plugins.module_utils._crl import crl_facts, to_pem, verifies
+from ansible_collections.certfleet.pki.plugins.module_utils._crl import crl_facts, next_update, to_pem, verifies
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import load_certificate
@@ -124,9 +124,9 @@ def fetch(module, arn, now=None):
     if not verifies(crl, ca_certificate):
         raise AcmPcaError("the CRL at %s is not signed by CA %s; not used" % (uri, arn))
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    if crl.next_update_utc is not None and crl.next_update_utc < now:
+    if next_update(crl) is not None and next_update(crl) < now:
         raise AcmPcaError("the CRL at %s passed its nextUpdate (%s); verifiers would refuse every client"
-                          % (uri, crl.next_update_utc.isoformat()))
+                          % (uri, next_update(crl).isoformat()))
     return dict(crl=to_pem(crl), s3_uri=uri, **dict((k, v) for k, v in crl_facts(crl).items() if k != "issuer"))
 
 

@@ -108,23 +108,8 @@ crl_published:
   type: bool
 '''
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.certfleet.pki.plugins.module_utils._crl import crl_number, load_crl
-from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
-    REVOCATION_REASONS,
-    LedgerError,
-    ledger_argument_spec,
-    normalized_serial,
-    open_ledger,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._crl import REVOCATION_REASONS, crl_number, load_crl, normalized_serial
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger import LedgerError, ledger_module, open_ledger, run_ledger_module
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, load_certificate
 
 
@@ -185,8 +170,7 @@ def run(module):
 
 
 def main():
-    argument_spec = ledger_argument_spec()
-    argument_spec.update(
+    module = ledger_module(
         certificates=dict(type="list", elements="dict", default=[], options=dict(
             certificate=dict(type="str", required=True),
             host=dict(type="str"),
@@ -196,15 +180,7 @@ def main():
         revocation_reason=dict(type="str", default="UNSPECIFIED", choices=list(REVOCATION_REASONS)),
         crl=dict(type="str"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_libraries(module, "cryptography")
-    try:
-        result = run(module)
-    except CertfleetError as error:
-        module.fail_json(msg=str(error))
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json_aws(error, msg="Failed to write the ledger at %s" % module.params["location"])
-    module.exit_json(**result)
+    run_ledger_module(module, run, "write")
 
 
 if __name__ == "__main__":

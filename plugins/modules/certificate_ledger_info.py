@@ -38,6 +38,17 @@ options:
     description: Return each issued certificate's PEM in RV(issued) (large for big ledgers).
     type: bool
     default: false
+  ca_certificate:
+    description:
+      - The CA's certificate (PEM content or a path). With it, RV(crl_reason) says whether the
+        ledger's CRL still fits - signed by this CA, listing exactly the revocations, nextUpdate
+        further away than O(refresh_before_days) - so that the token is opened only when a new
+        CRL is due.
+    type: str
+  refresh_before_days:
+    description: With O(ca_certificate), a CRL whose nextUpdate is this close is due again (as in M(certfleet.pki.pkcs11_crl)).
+    type: int
+    default: 2
   list_issued:
     description:
       - Read the issued entries. Each is one object to read, so a run that needs only the
@@ -84,20 +95,30 @@ crl_number:
   description: Its CRL number.
   returned: when the ledger holds a CRL
   type: int
+crl_reason:
+  description: Why a new CRL is due, as M(certfleet.pki.pkcs11_crl) decides it; null while the ledger's CRL still fits.
+  returned: when O(ca_certificate) is given
+  type: str
+  sample: the revoked certificates changed
 '''
 
+import datetime
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.certfleet.pki.plugins.module_utils._crl import crl_number, load_crl
-from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._ledger import iso, ledger_argument_spec, open_ledger, utc_now
+from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
+    crl_number,
+    crl_renewal_reason,
+    load_crl,
+    parse_revoked,
+    with_revocation_times,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
+    iso,
+    ledger_module,
+    open_ledger,
+    run_ledger_module,
+    utc_now,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import load_certificate
 
 
 def _expired(entry, now_iso):
@@ -128,30 +149,33 @@ def run(module):
     if not params["include_expired"]:
         revoked = [entry for entry in revoked if not _expired(entry, now)]
     crl_pem = ledger.crl()[0]
+    current = load_crl(crl_pem, "the ledger's CRL") if crl_pem else None
     result = dict(changed=False, issued=issued, revoked=revoked, crl=crl_pem)
-    if crl_pem:
-        result["crl_number"] = crl_number(load_crl(crl_pem, "the ledger's CRL"))
+    if current is not None:
+        result["crl_number"] = crl_number(current)
+    if params["ca_certificate"]:
+        result["crl_reason"] = _crl_reason(current, revoked, params)
     return result
 
 
+def _crl_reason(current, revoked, params):
+    now = utc_now().replace(microsecond=0)
+    listed = with_revocation_times(parse_revoked(revoked, now), current, now)
+    return crl_renewal_reason(current, load_certificate(params["ca_certificate"], "ca_certificate"), listed,
+                              datetime.timedelta(days=params["refresh_before_days"]), now)
+
+
 def main():
-    argument_spec = ledger_argument_spec()
-    argument_spec.update(
+    module = ledger_module(
         host=dict(type="str"),
         names=dict(type="list", elements="str"),
         include_expired=dict(type="bool", default=False),
         include_certificates=dict(type="bool", default=False),
         list_issued=dict(type="bool", default=True),
+        ca_certificate=dict(type="str"),
+        refresh_before_days=dict(type="int", default=2),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_libraries(module, "cryptography")
-    try:
-        result = run(module)
-    except CertfleetError as error:
-        module.fail_json(msg=str(error))
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json_aws(error, msg="Failed to read the ledger at %s" % module.params["location"])
-    module.exit_json(**result)
+    run_ledger_module(module, run, "read")
 
 
 if __name__ == "__main__":

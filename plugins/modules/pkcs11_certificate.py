@@ -234,7 +234,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
     batch_requests,
     issuing_argument_spec,
@@ -383,11 +383,7 @@ def main():
         module.fail_json(msg="profile root_ca self-signs the token key: csr, requests and ca_certificate do not apply")
     if module.params["validity_days"] is not None and module.params["validity_days"] < 1:
         module.fail_json(msg="validity_days must be at least 1, got %d" % module.params["validity_days"])
-    try:
-        result = run(module)
-    except CertfleetError as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(**result)
+    run_and_exit(module, run)
 
 
 if __name__ == "__main__":

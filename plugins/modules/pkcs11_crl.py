@@ -140,7 +140,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
     with_revocation_times,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
 from ansible_collections.certfleet.pki.plugins.module_utils._pkcs11_token import open_token, pkcs11_argument_spec
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import load_certificate
 
@@ -178,11 +178,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_libraries(module, "cryptography", "asn1crypto", "pkcs11")
-    try:
-        result = run(module)
-    except CertfleetError as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(**result)
+    run_and_exit(module, run)
 
 
 if __name__ == "__main__":

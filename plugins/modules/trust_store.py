@@ -168,7 +168,7 @@ bundles:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
 from ansible_collections.certfleet.pki.plugins.module_utils._trust_anchors import (
     apply_groups,
     plan_groups,
@@ -223,11 +223,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module, "cryptography")
-    try:
-        result = run(module)
-    except CertfleetError as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(**result)
+    run_and_exit(module, run)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,25 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def active_root_ca(client, key_algorithm="EC_prime256v1", signing_algorithm="SHA256WITHECDSA", common_name="Moto Root",
+                   revocation=None):
+    """An ACTIVE root CA made through ``client`` (moto signs and imports its own certificate);
+    returns its ARN. ``revocation`` is its RevocationConfiguration."""
+    extra = dict(RevocationConfiguration=revocation) if revocation else {}
+    arn = client.create_certificate_authority(
+        CertificateAuthorityConfiguration={"KeyAlgorithm": key_algorithm, "SigningAlgorithm": signing_algorithm,
+                                           "Subject": {"CommonName": common_name, "Organization": "certfleet"}},
+        CertificateAuthorityType="ROOT", **extra)["CertificateAuthorityArn"]
+    csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
+    root_arn = client.issue_certificate(
+        CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm=signing_algorithm,
+        TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1", Validity={"Type": "YEARS", "Value": 10},
+    )["CertificateArn"]
+    root = client.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
+    client.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=root.encode())
+    return arn
+
+
 class MotoServer:
     def __init__(self, directory):
         self.port = free_port()
@@ -61,19 +80,7 @@ class MotoServer:
 
     def active_root_ca(self, region="eu-west-1"):
         """An ACTIVE EC root CA (moto signs and imports its own certificate); returns its ARN."""
-        client = self.client(region)
-        arn = client.create_certificate_authority(
-            CertificateAuthorityConfiguration={"KeyAlgorithm": "EC_prime256v1", "SigningAlgorithm": "SHA256WITHECDSA",
-                                               "Subject": {"CommonName": "Moto Root", "Organization": "certfleet"}},
-            CertificateAuthorityType="ROOT")["CertificateAuthorityArn"]
-        csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-        root_arn = client.issue_certificate(
-            CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm="SHA256WITHECDSA",
-            TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1", Validity={"Type": "YEARS", "Value": 10},
-        )["CertificateArn"]
-        root = client.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
-        client.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=root.encode())
-        return arn
+        return active_root_ca(self.client(region))
 
     def stop(self):
         self.process.terminate()

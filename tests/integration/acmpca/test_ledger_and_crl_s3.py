@@ -13,17 +13,14 @@ import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from moto.acmpca.models import acmpca_backends
 from moto.server import ThreadedMotoServer
 
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from helpers.lab_fleet import play_recap
-from helpers.moto_server import free_port
+from helpers.moto_server import active_root_ca, free_port
 from helpers.paths import REPO
+from helpers.software_ca import issue_leaf, software_root
 
 REGION = "eu-west-1"
 AWS_ENV = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION,
@@ -32,20 +29,10 @@ LOCAL = ["-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" 
 NOW = datetime.datetime.now(datetime.timezone.utc)
 
 
-def name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
 def certificates(count):
-    key = ec.generate_private_key(ec.SECP256R1())
-    signer = SoftwareSigner(key)
-    root, _clamped = build_certificate(signer, "root_ca", name("S3 Ledger Root"), key.public_key(), validity_days=30)
-    issued = []
-    for index in range(count):
-        leaf, _clamped = build_certificate(signer, "client", name("client-%d" % index),
-                                           ec.generate_private_key(ec.SECP256R1()).public_key(), root, validity_days=10)
-        issued.append((to_pem(leaf), "%x" % leaf.serial_number))
-    return issued
+    ca = software_root("S3 Ledger Root")
+    leaves = [issue_leaf(ca, "client-%d" % index) for index in range(count)]
+    return [(to_pem(leaf), "%x" % leaf.serial_number) for leaf in leaves]
 
 
 def ledger_play(path, moto_url, issued, revoke):
@@ -111,18 +98,10 @@ def pca_with_crl():
     session = dict(region_name=REGION, endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test")
     s3, pca = boto3.client("s3", **session), boto3.client("acm-pca", **session)
     s3.create_bucket(Bucket="pca-crl", CreateBucketConfiguration={"LocationConstraint": REGION})
-    arn = pca.create_certificate_authority(
-        CertificateAuthorityConfiguration={"KeyAlgorithm": "RSA_2048", "SigningAlgorithm": "SHA256WITHRSA",
-                                           "Subject": {"CommonName": "Moto PCA with CRL"}},
-        RevocationConfiguration={"CrlConfiguration": {"Enabled": True, "S3BucketName": "pca-crl", "ExpirationInDays": 7}},
-        CertificateAuthorityType="ROOT")["CertificateAuthorityArn"]
-    csr = pca.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-    root_arn = pca.issue_certificate(CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm="SHA256WITHRSA",
-                                     TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1",
-                                     Validity={"Type": "YEARS", "Value": 10})["CertificateArn"]
-    root = pca.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
-    pca.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=root.encode())
+    arn = active_root_ca(pca, "RSA_2048", "SHA256WITHRSA", "Moto PCA with CRL", revocation={
+        "CrlConfiguration": {"Enabled": True, "S3BucketName": "pca-crl", "ExpirationInDays": 7}})
     authority = acmpca_backends["123456789012"][REGION].certificate_authorities[arn]
+    root = authority.certificate_bytes.decode()
 
     def publish(number, serials):
         """Write the CA's CRL where ACM Private CA does: s3://<bucket>/crl/<CA id>.crl, DER."""

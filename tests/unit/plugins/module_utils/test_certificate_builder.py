@@ -3,7 +3,7 @@ import datetime
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import (
     IssuanceError,
@@ -12,12 +12,11 @@ from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_profiles import ProfileError, profile_of
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+from helpers.software_ca import name
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 
 
-def name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 @pytest.fixture(scope="module", params=["ec384", "rsa2048"])

@@ -7,7 +7,6 @@ import subprocess
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
@@ -23,30 +22,20 @@ from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem as certificate_pem
+from helpers.software_ca import issue_leaf, software_root
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 WEEK = datetime.timedelta(days=7)
 
 
-def name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
 @pytest.fixture(scope="module", params=["ec384", "rsa2048"])
 def ca(request):
     key = ec.generate_private_key(ec.SECP384R1()) if request.param == "ec384" else rsa.generate_private_key(65537, 2048)
-    signer = SoftwareSigner(key)
-    certificate, _clamped = build_certificate(signer, "root_ca", name("CRL Test Root"), key.public_key(),
-                                              validity_days=365)
-    return signer, certificate
+    return software_root("CRL Test Root", key=key, validity_days=365)
 
 
 def leaf(ca, common_name):
-    signer, ca_certificate = ca
-    certificate, _clamped = build_certificate(signer, "client", name(common_name),
-                                              ec.generate_private_key(ec.SECP256R1()).public_key(), ca_certificate,
-                                              validity_days=30)
-    return certificate
+    return issue_leaf(ca, common_name, validity_days=30)
 
 
 def entry(certificate, reason, revoked_at=NOW):

@@ -8,12 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
     DirectoryStore,
     Ledger,
@@ -22,27 +18,17 @@ from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
     S3Store,
     parse_location,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import parse_general_name, to_pem
-
-
-def name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
+from helpers.software_ca import issue_leaf, software_root
 
 
 @pytest.fixture(scope="module")
 def ca():
-    key = ec.generate_private_key(ec.SECP256R1())
-    signer = SoftwareSigner(key)
-    root, _clamped = build_certificate(signer, "root_ca", name("Ledger Root"), key.public_key(), validity_days=30)
-    return signer, root
+    return software_root("Ledger Root")
 
 
 def issue(ca, common_name="web-1"):
-    signer, root = ca
-    certificate, _clamped = build_certificate(
-        signer, "server", name(common_name), ec.generate_private_key(ec.SECP256R1()).public_key(), root,
-        [parse_general_name("DNS:%s.example" % common_name)], validity_days=10)
+    certificate = issue_leaf(ca, common_name, profile="server", sans=["DNS:%s.example" % common_name])
     return to_pem(certificate), "%x" % certificate.serial_number
 
 

@@ -13,9 +13,11 @@ from moto import mock_aws
 from moto.acmpca.models import acmpca_backends
 
 from ansible_collections.certfleet.pki.plugins.modules import acmpca_crl_info
+from helpers.moto_server import active_root_ca
 
 REGION = "eu-west-1"
 NOW = datetime.datetime.now(datetime.timezone.utc)
+CRL_CONFIGURATION = {"CrlConfiguration": {"Enabled": True, "S3BucketName": "pca-crl", "ExpirationInDays": 7}}
 
 
 @pytest.fixture
@@ -25,20 +27,8 @@ def pca(monkeypatch):
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket="pca-crl", CreateBucketConfiguration={"LocationConstraint": REGION})
-        client = boto3.client("acm-pca", region_name=REGION)
-        arn = client.create_certificate_authority(
-            CertificateAuthorityConfiguration={"KeyAlgorithm": "RSA_2048", "SigningAlgorithm": "SHA256WITHRSA",
-                                               "Subject": {"CommonName": "Moto PCA"}},
-            RevocationConfiguration={"CrlConfiguration": {"Enabled": True, "S3BucketName": "pca-crl",
-                                                          "ExpirationInDays": 7}},
-            CertificateAuthorityType="ROOT")["CertificateAuthorityArn"]
-        csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-        root_arn = client.issue_certificate(
-            CertificateAuthorityArn=arn, Csr=csr.encode(), SigningAlgorithm="SHA256WITHRSA",
-            TemplateArn="arn:aws:acm-pca:::template/RootCACertificate/V1", Validity={"Type": "YEARS", "Value": 10},
-        )["CertificateArn"]
-        root = client.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
-        client.import_certificate_authority_certificate(CertificateAuthorityArn=arn, Certificate=root.encode())
+        arn = active_root_ca(boto3.client("acm-pca", region_name=REGION), "RSA_2048", "SHA256WITHRSA", "Moto PCA",
+                             revocation=CRL_CONFIGURATION)
         authority = acmpca_backends["123456789012"][REGION].certificate_authorities[arn]
         yield dict(arn=arn, s3=s3, authority=authority,
                    key="crl/%s.crl" % arn.rsplit("/", 1)[-1])

@@ -4,36 +4,22 @@ second run changes nothing, an older CRL never replaces a newer one, filters."""
 import datetime
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._crl import build_crl, to_pem as crl_pem
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import certificate_ledger, certificate_ledger_info
+from helpers.software_ca import issue_leaf, software_root
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
-def name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
 @pytest.fixture(scope="module")
 def ca():
-    key = ec.generate_private_key(ec.SECP256R1())
-    signer = SoftwareSigner(key)
-    root, _clamped = build_certificate(signer, "root_ca", name("Ledger Module Root"), key.public_key(), validity_days=30)
-    return signer, root
+    return software_root("Ledger Module Root")
 
 
 def issue(ca, common_name, validity_days=10, now=None):
-    signer, root = ca
-    certificate, _clamped = build_certificate(signer, "client", name(common_name),
-                                              ec.generate_private_key(ec.SECP256R1()).public_key(), root,
-                                              validity_days=validity_days, now=now)
+    certificate = issue_leaf(ca, common_name, validity_days=validity_days, now=now)
     return to_pem(certificate), "%x" % certificate.serial_number
 
 
@@ -63,6 +49,9 @@ def test_record_revoke_and_read(ca, tmp_path, module_runner):
     assert "certificate" not in info["issued"][0]
     assert [entry["serial"] for entry in info["revoked"]] == [web_serial]
     assert info["crl"] is None
+    due = module_runner(certificate_ledger_info, dict(location=location, ca="lab-hsm", list_issued=False,
+                                                      ca_certificate=to_pem(ca[1])))
+    assert due["crl_reason"] == "no CRL yet"
     everything = module_runner(certificate_ledger_info, dict(location=location, ca="lab-hsm", names=["client"],
                                                              include_certificates=True))
     assert len(everything["issued"]) == 2 and everything["issued"][0]["certificate"].startswith("-----BEGIN")
@@ -99,7 +88,12 @@ def test_an_older_crl_never_replaces_a_newer_one(ca, tmp_path, module_runner):
     kept = module_runner(certificate_ledger, dict(location=location, ca="ca", crl=older))
     assert kept["changed"] is False and kept["crl_published"] is False
     info = module_runner(certificate_ledger_info, dict(location=location, ca="ca"))
-    assert info["crl"] == newer and info["crl_number"] == 20
+    assert info["crl"] == newer and info["crl_number"] == 20 and "crl_reason" not in info
+    current = module_runner(certificate_ledger_info, dict(location=location, ca="ca", ca_certificate=to_pem(root)))
+    assert current["crl_reason"] is None
+    nearly_stale = module_runner(certificate_ledger_info, dict(location=location, ca="ca", ca_certificate=to_pem(root),
+                                                               refresh_before_days=8))
+    assert nearly_stale["crl_reason"].startswith("nextUpdate is within the refresh window")
 
 
 def test_relative_location_is_named(module_runner):
