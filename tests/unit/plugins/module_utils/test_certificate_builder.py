@@ -17,8 +17,6 @@ from helpers.software_ca import name
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 
 
-
-
 @pytest.fixture(scope="module", params=["ec384", "rsa2048"])
 def ca(request):
     key = ec.generate_private_key(ec.SECP384R1()) if request.param == "ec384" else rsa.generate_private_key(65537, 2048)
