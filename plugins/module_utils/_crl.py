@@ -160,6 +160,13 @@ def crl_renewal_reason(current, ca_certificate, revoked, refresh_before, now):
     return None
 
 
+def crl_decision(current, ca_certificate, revoked_entries, refresh_before_days, now):
+    """(what the CRL must list, why a new one is due or None): the one decision pkcs11_crl acts
+    on and certificate_ledger_info reports, from the ledger's revoked entries."""
+    revoked = with_revocation_times(parse_revoked(revoked_entries, now), current, now)
+    return revoked, crl_renewal_reason(current, ca_certificate, revoked, datetime.timedelta(days=refresh_before_days), now)
+
+
 def next_crl_number(current, now):
     """Increasing across runs and controllers: the time in seconds, or one more than the
     current CRL's number when the clock is behind it."""

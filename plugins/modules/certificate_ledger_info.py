@@ -102,15 +102,7 @@ crl_reason:
   sample: the revoked certificates changed
 '''
 
-import datetime
-
-from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
-    crl_number,
-    crl_renewal_reason,
-    load_crl,
-    parse_revoked,
-    with_revocation_times,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._crl import crl_decision, crl_number, load_crl
 from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
     iso,
     ledger_module,
@@ -159,10 +151,8 @@ def run(module):
 
 
 def _crl_reason(current, revoked, params):
-    now = utc_now().replace(microsecond=0)
-    listed = with_revocation_times(parse_revoked(revoked, now), current, now)
-    return crl_renewal_reason(current, load_certificate(params["ca_certificate"], "ca_certificate"), listed,
-                              datetime.timedelta(days=params["refresh_before_days"]), now)
+    ca_certificate = load_certificate(params["ca_certificate"], "ca_certificate")
+    return crl_decision(current, ca_certificate, revoked, params["refresh_before_days"], utc_now().replace(microsecond=0))[1]
 
 
 def main():

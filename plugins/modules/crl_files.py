@@ -111,13 +111,13 @@ def run(module):
     for path, crl, content in checked:
         current = read_text(path)
         result = dict(dest=path, changed=current != content, crl_number=crl_number(crl))
-        if result["changed"]:
+        if result["changed"] and module._diff:  # pylint: disable=protected-access
             diffs.append(dict(before_header=path, after_header=path, before=_summary(current), after=_summary(content)))
-            if not module.check_mode:
-                if current is not None and module.params["backup"]:
-                    result["backup_file"] = module.backup_local(path)
-                os.makedirs(os.path.dirname(path), 0o755, exist_ok=True)
-                write_atomically(module, path, content)
+        if result["changed"] and not module.check_mode:
+            if current is not None and module.params["backup"]:
+                result["backup_file"] = module.backup_local(path)
+            os.makedirs(os.path.dirname(path), 0o755, exist_ok=True)
+            write_atomically(module, path, content)
         file_args = module.load_file_common_arguments(module.params, path=path)
         if os.path.exists(path):
             result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])

@@ -131,13 +131,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
     CrlError,
     build_crl,
+    crl_decision,
     crl_facts,
-    crl_renewal_reason,
     load_crl,
     next_crl_number,
-    parse_revoked,
     to_pem,
-    with_revocation_times,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
@@ -153,9 +151,8 @@ def run(module, now=None):
                        % (params["refresh_before_days"], params["next_update_days"]))
     ca_certificate = load_certificate(params["ca_certificate"], "ca_certificate")
     current = load_crl(params["current_crl"])
-    revoked = with_revocation_times(parse_revoked(params["revoked"], now), current, now)
-    reason = "forced" if params["force"] else crl_renewal_reason(
-        current, ca_certificate, revoked, datetime.timedelta(days=params["refresh_before_days"]), now)
+    revoked, reason = crl_decision(current, ca_certificate, params["revoked"], params["refresh_before_days"], now)
+    reason = "forced" if params["force"] else reason
     if reason is None:
         return dict(changed=False, reason=None, crl=to_pem(current), **crl_facts(current))
     if module.check_mode:
