@@ -53,15 +53,23 @@ PROVIDERS = {
     "pkcs11": ({"pkcs11_module", "token_label", "key_label", "ca_certificate"},
                {"pin", "ca_chain", "profile", "ledger", "ledger_region", "ledger_endpoint_url", "crl_distribution_points"}),
     "acmpca": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "template", "ca_certificate"}),
+    "kms": ({"key_id", "ca_certificate"}, {"ca_chain", "profile", "region", "aws_profile", "endpoint_url",
+                                           "crl_distribution_points"}),
 }
+# The providers whose module takes the certificate profile per certificate, and its option
+# there (kms_certificate's O(profile) is the AWS profile). An ACM PCA template sets the profile.
+CERTIFICATE_PROFILE_OPTION = {"pkcs11": "profile", "kms": "certificate_profile"}
 # Options of the issuing modules that belong to one request of a batch (O(requests)).
 _PER_REQUEST = {"common_name", "subject_alt_names", "validity_days", "requester", "allowed_names", "allowed_profiles",
                 "max_validity_days"}
-REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST}
+REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST, "kms": _PER_REQUEST | {"certificate_profile"}}
 # Issuer option -> option of the provider's issuing module.
 MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
 _CRL_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+$")
+# A KMS key ID, key ARN, alias name or alias ARN.
+_KMS_KEY = re.compile(r"^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(?:key/[0-9a-zA-Z-]+|alias/[A-Za-z0-9/_-]+)"
+                      r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
 
 
 def _fail(what, field, problem):
@@ -89,6 +97,8 @@ def check_issuer(name, issuer):
               % (", ".join(unknown), provider, ", ".join(sorted(required | optional | POLICY_KEYS | {"environment"}))))
     if provider == "acmpca" and not _ARN.match(str(issuer["certificate_authority_arn"])):
         _fail(what, "certificate_authority_arn", "%r is not an ACM Private CA ARN" % (issuer["certificate_authority_arn"],))
+    if provider == "kms" and not _KMS_KEY.match(str(issuer["key_id"])):
+        _fail(what, "key_id", "%r is not a KMS key ID, key ARN, alias/<name> or alias ARN" % (issuer["key_id"],))
     if issuer.get("ledger"):
         try:
             parse_location(issuer["ledger"])
@@ -97,9 +107,10 @@ def check_issuer(name, issuer):
     for url in issuer.get("crl_distribution_points") or []:
         if not isinstance(url, string_types) or not _CRL_URL.fullmatch(url):
             _fail(what, "crl_distribution_points", "%r must be an http:// URL (RFC 5280: CRLs are fetched over HTTP)" % (url,))
+    # The PIN stays out; so does a default certificate profile, which goes with each certificate.
+    per_certificate = {"pin", "profile"} if provider in CERTIFICATE_PROFILE_OPTION else {"pin"}
     options = dict((MODULE_OPTION.get(key, key), issuer[key]) for key in (required | optional | POLICY_KEYS)
-                   if key in issuer and key != "pin" and issuer[key] not in (None, ""))
-    options.pop("profile" if provider == "pkcs11" else "", None)  # pkcs11's profile is per certificate
+                   if key in issuer and key not in per_certificate and issuer[key] not in (None, ""))
     return provider, options
 
 
@@ -202,7 +213,7 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         _fail(what, "profile", "is set by the ACM PCA issuer's template, not per certificate")
     try:
         # An ACM PCA issuer's template decides the profile: None is not compared.
-        check_allowed(sans, profile if provider == "pkcs11" else None, validity_days, issuer_options)
+        check_allowed(sans, profile if provider in CERTIFICATE_PROFILE_OPTION else None, validity_days, issuer_options)
     except PolicyError as error:
         _fail(what, "for host %s:" % host, "%s; nothing was signed" % error)
     formats = declared.get("formats") or ["pem"]
@@ -226,8 +237,8 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
     renew_before, renew_before_days = _renewal(declared, what, validity_days, jitter)
     issue = dict(issuer_options, common_name=common_name, subject_alt_names=sans, validity_days=validity_days,
                  requester="%s/%s" % (host, name))
-    if provider == "pkcs11":
-        issue["profile"] = profile
+    if provider in CERTIFICATE_PROFILE_OPTION:
+        issue[CERTIFICATE_PROFILE_OPTION[provider]] = profile
     paths = _paths(name, run_id, certificates_dir, staging_root)
     return {
         "name": name, "issuer": issuer_name, "provider": provider, "common_name": common_name,

@@ -2,7 +2,8 @@
 # Copyright (c) certfleet.pki contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ACM Private CA facts the modules share: templates, signing algorithms, validity
-arithmetic, idempotency tokens and the client with its retry policy."""
+arithmetic, idempotency tokens and the client with its retry policy (calls go through
+_aws_api)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -14,10 +15,9 @@ import json
 import threading
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import AwsApiErrorHandler
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 
 # Retried with jittered backoff, on top of amazon.aws's defaults: a fleet run with many
@@ -53,37 +53,12 @@ class AcmPcaError(CertfleetError):
     """A request the collection refuses before calling AWS."""
 
 
-class AcmPcaApiError(AnsibleAWSError, CertfleetError):
-    """An ACM PCA call that failed; carries the botocore error for fail_json_aws."""
-
-
-class AcmPcaErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AcmPcaApiError
-
-
 def acmpca_client(module):
     return module.client("acm-pca", retry_decorator=AWSRetry.jittered_backoff(
         retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_CODES))
 
 
-def api_call(client, operation, description, **kwargs):
-    """One ACM PCA call with the client's retries. A failure raises AcmPcaApiError saying
-    "Failed to <description>", with AWS's own error attached."""
-    @AcmPcaErrorHandler.common_error_handler(description)
-    def call():
-        return getattr(client, operation)(aws_retry=True, **kwargs)
-    return call()
-
-
-def api_wait(client, waiter, description, delay, attempts, **kwargs):
-    """Wait with a botocore waiter; a timeout raises AcmPcaApiError "Timeout trying to <description>"."""
-    @AcmPcaErrorHandler.common_error_handler(description)
-    def wait():
-        client.get_waiter(waiter).wait(WaiterConfig={"Delay": delay, "MaxAttempts": attempts}, **kwargs)
-    wait()
-
-
-@AcmPcaErrorHandler.common_error_handler("list the certificate authorities")
+@AwsApiErrorHandler.common_error_handler("list the certificate authorities")
 def list_certificate_authorities(client):
     paginator = client.get_paginator("list_certificate_authorities")
     return paginator.paginate().build_full_result()["CertificateAuthorities"]
@@ -105,13 +80,6 @@ class RateLimiter:
             slot = max(now, self.next_slot)
             self.next_slot = slot + self.interval
         time.sleep(max(0.0, slot - now))
-
-
-def fail(module, error):
-    """Report a CertfleetError: an API error with AWS's details, any other with its message."""
-    if isinstance(error, AnsibleAWSError):
-        module.fail_json_aws_error(error)
-    module.fail_json(msg=str(error))
 
 
 def partition_of(arn):

@@ -232,3 +232,17 @@ def pkcs11_argument_spec():
 
 def open_token(params, login=True):
     return Pkcs11Token(params["pkcs11_module"], params["token_label"], params["pin"], login=login)
+
+
+class TokenKeySource:
+    """Where pkcs11_certificate's CA key is (see _ca_key_issuance.py): a session is one
+    library load and one login; the key is found by its label in it."""
+
+    def __init__(self, params):
+        self.params = params
+
+    def open(self):
+        return open_token(self.params)
+
+    def signer(self, token):
+        return token.signer(self.params["key_label"])

@@ -272,10 +272,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     AcmPcaError,
     RateLimiter,
     acmpca_client,
-    api_call,
-    api_wait,
     check_signing_algorithm,
-    fail,
     idempotency_token,
     is_api_passthrough,
     profile_of_template,
@@ -284,6 +281,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     template_name,
     validity_end,
 )
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, api_wait, fail
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (

@@ -128,14 +128,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     AcmPcaError,
     acmpca_client,
-    api_call,
-    api_wait,
     check_signing_algorithm,
-    fail,
     idempotency_token,
     list_certificate_authorities,
     template_arn,
 )
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, api_wait, fail
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (

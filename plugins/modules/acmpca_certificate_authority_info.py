@@ -84,7 +84,8 @@ trust_bundle:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import acmpca_client, api_call, fail
+from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import acmpca_client
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, fail
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (

@@ -84,7 +84,8 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import AcmPcaError, acmpca_client, api_call, fail
+from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import AcmPcaError, acmpca_client
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, fail
 from ansible_collections.certfleet.pki.plugins.module_utils._crl import crl_facts, next_update, to_pem, verifies
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError

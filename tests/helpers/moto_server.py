@@ -60,19 +60,21 @@ class MotoServer:
     def _post(self, path):
         urllib.request.urlopen(urllib.request.Request(self.url + path, method="POST"), timeout=5).read()
 
-    def requests(self, operation):
-        """The request bodies for ``operation`` the server has received, oldest first."""
+    def requests(self, operation, service="ACMPrivateCA"):
+        """The request bodies for ``operation`` of ``service`` (the X-Amz-Target prefix:
+        ACMPrivateCA, TrentService for KMS, CertificateManager for ACM, secretsmanager) the
+        server has received, oldest first."""
         if not os.path.exists(self.recording):
             return []
         with open(self.recording) as handle:
             entries = [json.loads(line) for line in handle]
         return [json.loads(base64.b64decode(entry["body"]) if entry["body_encoded"] else entry["body"])
                 for entry in entries
-                if entry["headers"].get("X-Amz-Target") == "ACMPrivateCA." + operation]
+                if entry["headers"].get("X-Amz-Target") == service + "." + operation]
 
-    def calls(self, operation):
-        """How many requests for ``operation`` the server has received."""
-        return len(self.requests(operation))
+    def calls(self, operation, service="ACMPrivateCA"):
+        """How many requests for ``operation`` of ``service`` the server has received."""
+        return len(self.requests(operation, service))
 
     def client(self, region="eu-west-1"):
         return boto3.client("acm-pca", region_name=region, endpoint_url=self.url,

@@ -89,7 +89,7 @@ def test_bad_certificate_declarations_are_refused_naming_field_and_value(fields,
 
 
 @pytest.mark.parametrize("issuer, message", [
-    ({"provider": "vault"}, "issuer 'hsm': provider 'vault' is not known (known: acmpca, pkcs11)"),
+    ({"provider": "vault"}, "issuer 'hsm': provider 'vault' is not known (known: acmpca, kms, pkcs11)"),
     ({"provider": "pkcs11", "token_label": "pki", "key_label": "ca", "ca_certificate": "PEM"},
      "issuer 'hsm': options pkcs11_module required by provider pkcs11 is missing"),
     ({"provider": "acmpca", "certificate_authority_arn": "arn:aws:acm-pca:x"}, "certificate_authority_arn 'arn:aws:acm-pca:x' is not"),
@@ -173,3 +173,31 @@ def test_directories_that_reach_host_paths_are_refused_naming_the_variable(field
 def test_a_run_id_that_is_not_one_path_component_is_refused(run_id):
     with pytest.raises(AnsibleFilterError, match="run_id"):
         plan([cert()], run_id=run_id)
+
+
+KMS_ISSUER = {"provider": "kms", "key_id": "alias/example-issuing", "ca_certificate": "PEM", "region": "eu-west-1",
+              "aws_profile": "pki", "profile": "server_client", "allowed_profiles": ["server", "server_client"]}
+
+
+def test_a_kms_issuer_takes_the_certificate_profile_per_certificate_and_the_aws_profile_per_run():
+    (entry,) = plan([cert(issuer="kms")], dict(ISSUERS, kms=KMS_ISSUER))
+    assert entry["provider"] == "kms"
+    assert entry["request"]["certificate_profile"] == "server_client"
+    assert entry["connection"]["profile"] == "pki" and entry["connection"]["key_id"] == "alias/example-issuing"
+    assert "certificate_profile" not in entry["connection"] and "profile" not in entry["request"]
+
+
+@pytest.mark.parametrize("key_id", ["alias/../x", "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/1",
+                                    "key; rm -rf /", ""])
+def test_a_kms_issuer_needs_a_key_id_kms_understands(key_id):
+    with pytest.raises(AnsibleFilterError) as raised:
+        plan([cert(issuer="kms")], dict(ISSUERS, kms=dict(KMS_ISSUER, key_id=key_id)))
+    assert "issuer 'kms': " in str(raised.value)
+    assert ("key_id %r is not a KMS key" % key_id in str(raised.value) if key_id
+            else "key_id required by provider kms is missing" in str(raised.value))
+
+
+def test_a_kms_certificate_profile_the_issuer_does_not_allow_is_refused():
+    with pytest.raises(AnsibleFilterError) as raised:
+        plan([cert(issuer="kms", profile="client")], dict(ISSUERS, kms=KMS_ISSUER))
+    assert "certificate 'web': for host web-1:" in str(raised.value) and "client" in str(raised.value)
