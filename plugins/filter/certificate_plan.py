@@ -55,14 +55,25 @@ PROVIDERS = {
     "acmpca": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "template", "ca_certificate"}),
     "kms": ({"key_id", "ca_certificate"}, {"ca_chain", "profile", "region", "aws_profile", "endpoint_url",
                                            "crl_distribution_points"}),
+    "acm": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "tags"}),
+    "secretsmanager": ({"secret_id"}, {"region", "aws_profile", "endpoint_url", "version_stage", "certificate_field",
+                                       "private_key_field", "chain_field"}),
 }
+# The providers whose certificates come with their key from a source that decides when there
+# is a new one (the key is generated there, not on the host): no CSR, installed by deliver.yml.
+DELIVERED = ("acm", "secretsmanager")
+# A declared key -> the key ACM generates for an ACM private certificate.
+ACM_KEY_ALGORITHMS = {("ec", "secp256r1"): "EC_prime256v1", ("ec", "secp384r1"): "EC_secp384r1",
+                      ("rsa", 2048): "RSA_2048", ("rsa", 3072): "RSA_3072", ("rsa", 4096): "RSA_4096"}
 # The providers whose module takes the certificate profile per certificate, and its option
 # there (kms_certificate's O(profile) is the AWS profile). An ACM PCA template sets the profile.
 CERTIFICATE_PROFILE_OPTION = {"pkcs11": "profile", "kms": "certificate_profile"}
 # Options of the issuing modules that belong to one request of a batch (O(requests)).
 _PER_REQUEST = {"common_name", "subject_alt_names", "validity_days", "requester", "allowed_names", "allowed_profiles",
                 "max_validity_days"}
-REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST, "kms": _PER_REQUEST | {"certificate_profile"}}
+REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST, "kms": _PER_REQUEST | {"certificate_profile"},
+                   "acm": {"requester", "domain_name", "subject_alternative_names", "key_algorithm"},
+                   "secretsmanager": {"requester", "subject_alt_names"}}
 # Issuer option -> option of the provider's issuing module.
 MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
 _CRL_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
@@ -211,9 +222,12 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         _fail(what, "profile", "%r is not one of %s" % (profile, ", ".join(PROFILES)))
     if provider == "acmpca" and "profile" in declared:
         _fail(what, "profile", "is set by the ACM PCA issuer's template, not per certificate")
+    if provider in DELIVERED and "profile" in declared:
+        _fail(what, "profile", "is set by the certificate's source (provider %s), not per certificate" % provider)
     try:
-        # An ACM PCA issuer's template decides the profile: None is not compared.
-        check_allowed(sans, profile if provider in CERTIFICATE_PROFILE_OPTION else None, validity_days, issuer_options)
+        # An ACM PCA issuer's template decides the profile, and a source the lifetime: None is not compared.
+        check_allowed(sans, profile if provider in CERTIFICATE_PROFILE_OPTION else None,
+                      None if provider in DELIVERED else validity_days, issuer_options)
     except PolicyError as error:
         _fail(what, "for host %s:" % host, "%s; nothing was signed" % error)
     formats = declared.get("formats") or ["pem"]
@@ -235,8 +249,12 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         raise AnsibleFilterError("%s: %s" % (what, error))
     key = _key(declared, what)
     renew_before, renew_before_days = _renewal(declared, what, validity_days, jitter)
-    issue = dict(issuer_options, common_name=common_name, subject_alt_names=sans, validity_days=validity_days,
-                 requester="%s/%s" % (host, name))
+    requester = "%s/%s" % (host, name)
+    if provider in DELIVERED:
+        issue = _delivery_options(provider, issuer_options, common_name, sans, key, requester, what)
+    else:
+        issue = dict(issuer_options, common_name=common_name, subject_alt_names=sans, validity_days=validity_days,
+                     requester=requester)
     if provider in CERTIFICATE_PROFILE_OPTION:
         issue[CERTIFICATE_PROFILE_OPTION[provider]] = profile
     paths = _paths(name, run_id, certificates_dir, staging_root)
@@ -256,8 +274,24 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         "connection": dict((key, value) for key, value in issue.items() if key not in REQUEST_OPTIONS[provider]),
         "status": {"name": name, "path": paths["dir"], "staging_dir": paths["staging_dir"], "common_name": common_name, "subject_alt_names": sans, "key": key,
                    "renew_before": renew_before, "ca_certificate": issuer_options.get("ca_certificate"),
-                   "force": name in force_renew},
+                   "force": name in force_renew, "source_decides": provider in DELIVERED},
     }
+
+
+def _delivery_options(provider, issuer_options, common_name, sans, key, requester, what):
+    """The delivering module's options for one certificate: the names it must carry, and for
+    ACM the key ACM is to generate."""
+    policy = dict((key_name, value) for key_name, value in issuer_options.items() if key_name not in POLICY_KEYS)
+    if provider == "secretsmanager":
+        return dict(policy, subject_alt_names=sans, requester=requester)
+    non_dns = [san for san in sans if not san.startswith("DNS:")]
+    if non_dns:
+        _fail(what, "subject_alt_names", "%s: ACM private certificates carry DNS names only" % ", ".join(non_dns))
+    algorithm = ACM_KEY_ALGORITHMS.get((key["type"], key.get("curve", key.get("size"))))
+    if algorithm is None:
+        _fail(what, "key", "%r: ACM generates EC secp256r1/secp384r1 or RSA 2048/3072/4096 keys" % (key,))
+    return dict(policy, domain_name=common_name, subject_alternative_names=[san[4:] for san in sans],
+                key_algorithm=algorithm, requester=requester)
 
 
 def _name_list(value):

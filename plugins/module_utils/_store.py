@@ -4,7 +4,7 @@
 """The on-host layout of certificates, owned here and nowhere else.
 
     <certificates dir>/<name>/                   one certificate (CertificateStore)
-        <version>/cert.pem chain.pem fullchain.pem key.pem [cert.p12]
+        <version>/cert.pem chain.pem fullchain.pem key.pem [cert.p12] [origin]
         current -> <version>                     switched with one atomic rename
         .history                                 versions made current, oldest first
         .lock                                    held while a version is written and switched
@@ -36,6 +36,9 @@ HISTORY = ".history"
 LOCK = ".lock"
 STAGING_PREFIX = ".staging-"
 CERTIFICATE, CHAIN, FULLCHAIN, KEY, PKCS12 = "cert.pem", "chain.pem", "fullchain.pem", "key.pem", "cert.p12"
+# Where a delivered certificate came from (a Secrets Manager version id): the next run
+# fetches only when the source has moved on.
+ORIGIN = "origin"
 PEM_FILES = (CERTIFICATE, CHAIN, FULLCHAIN, KEY)
 SECRET_FILES = (KEY, PKCS12)
 STAGED_KEY_SUFFIX = ".key.pem"

@@ -19,6 +19,9 @@ description:
   - The key is never sent by the controller. O(key_src) names the key file that was
     generated on this host (for example in a staging directory); it is copied into the
     version. Without O(key_src), the current version's key is kept (key reuse).
+  - A certificate that comes with its key from a source (an ACM private certificate, a
+    Secrets Manager secret) brings it encrypted in O(key_encrypted); it is decrypted here,
+    on the host, with O(key_passphrase), and written unencrypted like any other key.
   - A key that does not match the certificate is refused before anything is switched.
   - Keeps the last O(keep) versions. O(state=rollback) switches back to the version that was
     current before the current one (the switch history is kept in C(<path>/.history)), not
@@ -39,8 +42,8 @@ options:
   certificates:
     description:
       - Several certificates to install in one run (O(state=present)), each with the options
-        O(path), O(certificate), O(chain), O(fullchain_root), O(key_src), O(pkcs12_passphrase), O(owner) and
-        O(group) of one certificate; O(keep) applies to each. They are installed in order,
+        O(path), O(certificate), O(chain), O(fullchain_root), O(key_src), O(key_encrypted), O(key_passphrase),
+        O(origin), O(pkcs12_passphrase), O(owner) and O(group) of one certificate; O(keep) applies to each. They are installed in order,
         each under its own lock; a failure names the certificate and those installed before it.
       - Mutually exclusive with O(path).
     type: list
@@ -65,6 +68,15 @@ options:
       key_src:
         description: Path on this host of the private key; the current version's key is reused when not set.
         type: path
+      key_encrypted:
+        description: The private key as encrypted PKCS#8 PEM (see O(key_encrypted)).
+        type: str
+      key_passphrase:
+        description: The passphrase of O(certificates[].key_encrypted).
+        type: str
+      origin:
+        description: Where the certificate came from (see O(origin)).
+        type: str
       pkcs12_passphrase:
         description: Passphrase of C(cert.p12), which is written when this is set.
         type: str
@@ -91,6 +103,21 @@ options:
       - Path on this host of the private key for O(certificate). When not set, the current
         version's key is reused.
     type: path
+  key_encrypted:
+    description:
+      - The private key for O(certificate) as encrypted PKCS#8 PEM (what ACM's
+        C(ExportCertificate) returns), decrypted on this host with O(key_passphrase).
+      - Mutually exclusive with O(key_src).
+    type: str
+  key_passphrase:
+    description: The passphrase of O(key_encrypted).
+    type: str
+  origin:
+    description:
+      - Where the certificate came from, kept with the version in C(origin) (for example the
+        Secrets Manager version id it was read from); M(certfleet.pki.certificate_status)
+        reports it, so the next run reads the source only when it has moved on.
+    type: str
   pkcs12_passphrase:
     description:
       - When set, each version also holds C(cert.p12) (key, certificate and chain, encrypted
@@ -179,6 +206,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.certfleet.pki.plugins.module_utils._delivery import decrypted_key
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
@@ -187,6 +215,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._store import (
     CHAIN,
     FULLCHAIN,
     KEY,
+    ORIGIN,
     PEM_FILES,
     PKCS12,
     CertificateStore,
@@ -219,6 +248,8 @@ def version_content(store, version):
     if not version:
         return {}
     content = dict((name, store.read(version, name)) for name in PEM_FILES)
+    if store.has(version, ORIGIN):
+        content[ORIGIN] = store.read(version, ORIGIN)
     if store.has(version, PKCS12):
         content[PKCS12] = PRESENT
     return content
@@ -272,7 +303,9 @@ class Deployment:
     def wanted_files(self, previous):
         certificate = load_certificate(self.params["certificate"], "certificate")
         chain = load_certificates(self.params["chain"], "chain") if self.params["chain"].strip() else []
-        if self.params["key_src"]:
+        if self.params["key_encrypted"]:
+            key_pem = decrypted_key(self.params["key_encrypted"], self.params["key_passphrase"] or "")
+        elif self.params["key_src"]:
             key_pem = read_text(self.params["key_src"])
             if key_pem is None:
                 raise DeployError("key_src %s does not exist on this host" % self.params["key_src"])
@@ -286,6 +319,8 @@ class Deployment:
         served = [c for c in chain if self.params["fullchain_root"] or not is_self_signed(c)]
         files = {CERTIFICATE: certificate_pem, CHAIN: chain_pem, KEY: key_pem,
                  FULLCHAIN: certificate_pem + "".join(to_pem(c) for c in served)}
+        if self.params["origin"]:
+            files[ORIGIN] = self.params["origin"]
         if self.params["pkcs12_passphrase"]:
             files[PKCS12] = PRESENT
             self.pkcs12 = pkcs12_bytes(key_pem, certificate, chain, self.params["pkcs12_passphrase"])
@@ -370,6 +405,9 @@ ENTRY_OPTIONS = dict(
     chain=dict(type="str", default=""),
     fullchain_root=dict(type="bool", default=False),
     key_src=dict(type="path"),
+    key_encrypted=dict(type="str", no_log=True),
+    key_passphrase=dict(type="str", no_log=True),
+    origin=dict(type="str"),
     pkcs12_passphrase=dict(type="str", no_log=True),
     owner=dict(type="str"),
     group=dict(type="str"),
@@ -384,15 +422,21 @@ def main():
             chain=dict(type="str", default=""),
             fullchain_root=dict(type="bool", default=False),
             key_src=dict(type="path"),
+            key_encrypted=dict(type="str", no_log=True),
+            key_passphrase=dict(type="str", no_log=True),
+            origin=dict(type="str"),
             keep=dict(type="int", default=3),
             pkcs12_passphrase=dict(type="str", no_log=True),
             owner=dict(type="str"),
             group=dict(type="str"),
             state=dict(type="str", choices=["present", "rollback"], default="present"),
-            certificates=dict(type="list", elements="dict", options=ENTRY_OPTIONS),
+            certificates=dict(type="list", elements="dict", options=ENTRY_OPTIONS,
+                              mutually_exclusive=[("key_src", "key_encrypted")],
+                              required_together=[("key_encrypted", "key_passphrase")]),
         ),
         required_one_of=[("path", "certificates")],
-        mutually_exclusive=[("path", "certificates")],
+        mutually_exclusive=[("path", "certificates"), ("key_src", "key_encrypted")],
+        required_together=[("key_encrypted", "key_passphrase")],
         supports_check_mode=True,
     )
     require_libraries(module, "cryptography")

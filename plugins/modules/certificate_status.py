@@ -68,6 +68,13 @@ options:
         description: Report this certificate as needing renewal whatever its state.
         type: bool
         default: false
+      source_decides:
+        description:
+          - The certificate comes with its key from a source (an ACM private certificate, a
+            Secrets Manager secret) that decides when there is a new one. It is reported
+            (RV(certificates[].serial), RV(certificates[].origin)) but never due here.
+        type: bool
+        default: false
   base_path:
     description: Directory holding one directory per certificate, for certificates without O(certificates[].path).
     type: path
@@ -160,6 +167,9 @@ certificates:
     renew_at:
       description: When it becomes due, jitter included, ISO 8601 UTC.
       type: str
+    origin:
+      description: Where the installed certificate came from, as certificate_deploy recorded it (a Secrets Manager version id); null when not recorded.
+      type: str
 due:
   description: Names of the certificates that need renewal.
   returned: always
@@ -194,6 +204,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._store import (
     CERTIFICATE,
     DEFAULT_CERTIFICATES_DIR,
     KEY,
+    ORIGIN,
     CertificateStore,
     certificate_dir,
     left_behind_keys,
@@ -239,12 +250,15 @@ def status_of(declared, params, now):
     entry = dict(name=declared["name"], present=False, needs_renewal=True, reasons=[])
     store = CertificateStore(declared["path"] or certificate_dir(declared["name"], params["base_path"]))
     certificate, key, problem = installed(store)
+    entry["origin"] = store.read_current(ORIGIN)
     if certificate is not None:
         facts = certificate_facts(certificate)
         entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"],
                      issuer=certificate.issuer.rfc4514_string())
         lifetime = not_valid_after(certificate) - not_valid_before(certificate)
         entry["lifetime_left"] = round(max(0.0, (not_valid_after(certificate) - now) / lifetime), 4)
+    if declared["source_decides"]:  # reported only: the delivering module compares with its source
+        return dict(entry, needs_renewal=False)
     if problem:
         entry["reasons"].append(problem)
         return entry
@@ -282,6 +296,7 @@ def main():
                 renew_before=dict(type="str", default=DEFAULT_RENEW_BEFORE),
                 ca_certificate=dict(type="str"),
                 force=dict(type="bool", default=False),
+                source_decides=dict(type="bool", default=False),
             )),
             base_path=dict(type="path", default=DEFAULT_CERTIFICATES_DIR),
             host=dict(type="str", required=True),

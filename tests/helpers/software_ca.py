@@ -22,10 +22,10 @@ def software_root(common_name, key=None, validity_days=30):
     return signer, root
 
 
-def issue_leaf(ca, common_name, profile="client", validity_days=10, now=None, sans=()):
-    """A certificate signed by ``ca`` (signer, root) for a new EC key."""
+def issue_leaf(ca, common_name, profile="client", validity_days=10, now=None, sans=(), public_key=None):
+    """A certificate signed by ``ca`` (signer, root) for ``public_key``, or a new EC key."""
     signer, root = ca
     certificate, _clamped = build_certificate(
-        signer, profile, name(common_name), ec.generate_private_key(ec.SECP256R1()).public_key(), root,
+        signer, profile, name(common_name), public_key or ec.generate_private_key(ec.SECP256R1()).public_key(), root,
         [parse_general_name(san) for san in sans], validity_days=validity_days, now=now)
     return certificate

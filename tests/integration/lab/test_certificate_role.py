@@ -244,7 +244,7 @@ def test_key_reuse_with_a_changed_key_declaration_converges_in_one_run(fleet, hs
 
 
 @pytest.mark.parametrize("declaration, message", [
-    (dict(issuer={"provider": "vault"}), "issuer 'hsm': provider 'vault' is not known (known: acmpca, kms, pkcs11)"),
+    (dict(issuer={"provider": "vault"}), "issuer 'hsm': provider 'vault' is not known (known: acm, acmpca, kms, pkcs11, secretsmanager)"),
     (dict(issuer={"key_label": None}), "issuer 'hsm': options key_label required by provider pkcs11 is missing"),
     (dict(certificate={"key": {"type": "rsa"}}),
      "certificate 'web': key.size is required for an RSA key: one of 2048, 3072, 4096"),

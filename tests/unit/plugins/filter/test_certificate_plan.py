@@ -89,7 +89,7 @@ def test_bad_certificate_declarations_are_refused_naming_field_and_value(fields,
 
 
 @pytest.mark.parametrize("issuer, message", [
-    ({"provider": "vault"}, "issuer 'hsm': provider 'vault' is not known (known: acmpca, kms, pkcs11)"),
+    ({"provider": "vault"}, "issuer 'hsm': provider 'vault' is not known (known: acm, acmpca, kms, pkcs11, secretsmanager)"),
     ({"provider": "pkcs11", "token_label": "pki", "key_label": "ca", "ca_certificate": "PEM"},
      "issuer 'hsm': options pkcs11_module required by provider pkcs11 is missing"),
     ({"provider": "acmpca", "certificate_authority_arn": "arn:aws:acm-pca:x"}, "certificate_authority_arn 'arn:aws:acm-pca:x' is not"),
@@ -201,3 +201,36 @@ def test_a_kms_certificate_profile_the_issuer_does_not_allow_is_refused():
     with pytest.raises(AnsibleFilterError) as raised:
         plan([cert(issuer="kms", profile="client")], dict(ISSUERS, kms=KMS_ISSUER))
     assert "certificate 'web': for host web-1:" in str(raised.value) and "client" in str(raised.value)
+
+
+DELIVERING = {
+    "acm": {"provider": "acm", "certificate_authority_arn": ARN, "region": "eu-west-1", "tags": {"team": "web"},
+            "allowed_names": ["*.example.internal"]},
+    "acm-open": {"provider": "acm", "certificate_authority_arn": ARN},
+    "secret": {"provider": "secretsmanager", "secret_id": "prod/tls/www", "region": "eu-west-1"},
+}
+
+
+def test_a_delivered_certificate_is_never_due_on_its_own_and_carries_the_declared_names():
+    acm, secret = plan([cert(name="www", issuer="acm", subject_alt_names=["DNS:www.example.internal"],
+                             key={"type": "rsa", "size": 2048}),
+                        cert(name="api", issuer="secret")], dict(ISSUERS, **DELIVERING))
+    assert acm["status"]["source_decides"] and secret["status"]["source_decides"]
+    assert acm["request"] == {"requester": "web-1/www", "domain_name": "web-1.example.internal",
+                              "subject_alternative_names": ["web-1.example.internal", "www.example.internal"],
+                              "key_algorithm": "RSA_2048"}
+    assert acm["connection"] == {"certificate_authority_arn": ARN, "region": "eu-west-1", "tags": {"team": "web"}}
+    assert secret["request"] == {"requester": "web-1/api", "subject_alt_names": ["DNS:web-1.example.internal"]}
+    assert secret["connection"] == {"secret_id": "prod/tls/www", "region": "eu-west-1"}
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"subject_alt_names": ["IP:10.0.0.5"]}, "subject_alt_names IP:10.0.0.5: ACM private certificates carry DNS names only"),
+    ({"key": {"type": "ec", "curve": "secp521r1"}}, "ACM generates EC secp256r1/secp384r1 or RSA 2048/3072/4096 keys"),
+    ({"profile": "client"}, "profile is set by the certificate's source (provider acm)"),
+    ({"issuer": "acm", "common_name": "web-1.other.example"}, "web-1.other.example is not allowed by the issuer"),
+])
+def test_what_acm_cannot_deliver_is_refused_before_any_host_work(fields, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        plan([cert(**dict({"issuer": "acm-open"}, **fields))], dict(ISSUERS, **DELIVERING))
+    assert message in str(raised.value) and "certificate 'web'" in str(raised.value)

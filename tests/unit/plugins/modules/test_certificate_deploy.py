@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._delivery import encrypted_key
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from ansible_collections.certfleet.pki.plugins.modules import certificate_deploy
@@ -223,3 +224,28 @@ def test_a_failing_entry_names_itself_and_what_was_installed_before_it(tmp_path,
     assert result["failed"] and result["msg"].startswith(str(tmp_path / "api") + ": the key does not match")
     assert "installed before it in this run: %s" % (tmp_path / "web") in result["msg"]
     assert not os.path.exists(tmp_path / "api" / "current")
+
+
+def test_a_delivered_key_is_decrypted_here_and_its_origin_kept_with_the_version(module_runner, site):
+    passphrase = "a-run-passphrase-0123456789"
+    certificate = issue(site["key"])
+    first = deploy(module_runner, site, certificate=certificate, key_encrypted=encrypted_key(site["key"], passphrase),
+                   key_passphrase=passphrase, origin="version-1")
+    assert first["changed"] and passphrase not in str(first), first
+    assert current_file(site, "key.pem").startswith("-----BEGIN PRIVATE KEY-----")
+    assert current_file(site, "origin") == "version-1"
+    again = deploy(module_runner, site, certificate=certificate, key_encrypted=encrypted_key(site["key"], passphrase),
+                   key_passphrase=passphrase, origin="version-1")
+    assert again["changed"] is False, "a re-encrypted key of the same version is no change"
+    moved = deploy(module_runner, site, certificate=certificate, key_encrypted=encrypted_key(site["key"], passphrase),
+                   key_passphrase=passphrase, origin="version-2")
+    assert moved["changed"] and current_file(site, "origin") == "version-2"
+
+
+def test_a_delivered_key_that_does_not_decrypt_is_refused_and_current_stays(module_runner, site):
+    certificate = issue(site["key"])
+    result = deploy(module_runner, site, certificate=certificate,
+                    key_encrypted=encrypted_key(site["key"], "the-passphrase-it-was-made-with"),
+                    key_passphrase="another-passphrase-entirely")
+    assert result["failed"] and "does not decrypt with the run's passphrase" in result["msg"], result
+    assert not os.path.exists(os.path.join(site["path"], "current"))

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._delivery import encrypted_key
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import renewal_jitter
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
@@ -135,3 +136,17 @@ def test_a_certificate_at_its_own_path_and_its_stale_staged_keys(tmp_path, modul
 def test_an_rsa_key_declared_without_size_is_refused_by_name(host):
     result = host["status"](declared(key={"type": "rsa"}))
     assert result["failed"] and "an RSA key needs a size (2048, 3072, 4096)" in result["msg"]
+
+
+def test_a_certificate_its_source_decides_is_reported_and_never_due(host, tmp_path, module_runner):
+    key = ec.generate_private_key(ec.SECP256R1())
+    nearly_expired = make(key, days=2)
+    module_runner(certificate_deploy, dict(path=str(tmp_path / "api"), certificate=nearly_expired,
+                                           key_encrypted=encrypted_key(key, "p" * 20), key_passphrase="p" * 20,
+                                           origin="version-7"))
+    result = host["status"](declared("api", source_decides=True), declared("missing", source_decides=True))
+    api, missing = result["certificates"]
+    assert result["due"] == [] and api["needs_renewal"] is False and missing["needs_renewal"] is False
+    assert api["origin"] == "version-7" and api["present"] and api["serial"]
+    assert missing["present"] is False and missing["origin"] is None
+    assert host["status"](declared("api"))["due"] == ["api"], "the same certificate is due when the role decides"
