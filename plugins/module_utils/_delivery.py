@@ -13,7 +13,7 @@ host; the passphrase is a no_log option everywhere."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError, failure_result
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     certificate_facts,
     same_public_key,
@@ -87,3 +87,17 @@ def delivery_result(certificate, chain_pem, reason, private_key_pem=None, **fiel
                   private_key=private_key_pem, delivery_reason=reason)
     result.update(certificate_facts(certificate))
     return result
+
+
+def deliver_each(requests, deliver):
+    """``deliver(request)`` for each request of a batch, in order, each result with its
+    requester. A request that fails gets failed and msg in its own result; the others go on."""
+    results = []
+    for request in requests:
+        try:
+            result = deliver(request)
+        except CertfleetError as error:
+            result = failure_result(request, error)
+        result["requester"] = request["requester"]
+        results.append(result)
+    return dict(changed=any(result["changed"] for result in results), certificates=results)

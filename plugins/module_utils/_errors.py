@@ -21,3 +21,12 @@ def run_and_exit(module, run):
     except CertfleetError as error:
         module.fail_json(msg=str(error))
     module.exit_json(**result)
+
+
+def failure_result(options, error):
+    """The result of a request of a batch that failed; its message names the requester
+    (host/certificate)."""
+    message, requester = str(error), options.get("requester")
+    if requester and not message.startswith(requester + ": "):
+        message = "%s: %s" % (requester, message)
+    return dict(failed=True, changed=False, msg=message)

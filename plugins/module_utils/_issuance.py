@@ -23,7 +23,7 @@ import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import DEFAULT_RENEW_BEFORE
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError, failure_result
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import issuance_policy_argument_spec
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, to_pem
 
@@ -110,7 +110,7 @@ def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
             if results[index] is None:
                 pending.append((index, backend, reason))
         except CertfleetError as error:
-            results[index] = _failure(options, error)
+            results[index] = failure_result(options, error)
     if pending:
         try:
             with (session() if session else _no_session()) as opened:
@@ -119,24 +119,16 @@ def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
                     try:
                         return index, _issued(backend, reason, opened)
                     except CertfleetError as error:
-                        return index, _failure(requests[index], error)
+                        return index, failure_result(requests[index], error)
                 with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
                     for index, result in pool.map(issue, pending):
                         results[index] = result
         except CertfleetError as error:  # the session itself failed: every pending request with it
             for index, _backend, _why in pending:
-                results[index] = _failure(requests[index], error)
+                results[index] = failure_result(requests[index], error)
     for options, result in zip(requests, results):
         result["requester"] = options.get("requester")
     return results
-
-
-def _failure(options, error):
-    """The result of a request that failed; its message names the requester (host/certificate)."""
-    message, requester = str(error), options.get("requester")
-    if requester and not message.startswith(requester + ": "):
-        message = "%s: %s" % (requester, message)
-    return dict(failed=True, changed=False, msg=message)
 
 
 @contextlib.contextmanager

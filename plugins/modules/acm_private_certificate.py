@@ -207,10 +207,10 @@ from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
     DeliveryError,
     check_names,
     check_passphrase,
+    deliver_each,
     delivery_result,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, load_certificate
 
 KEY_ALGORITHMS = ["EC_prime256v1", "EC_secp384r1", "RSA_2048", "RSA_3072", "RSA_4096"]
@@ -352,17 +352,7 @@ def run(module):
     certificates = AcmCertificates(acm_client(module), module.params["certificate_authority_arn"])
     if module.params["requests"] is None:
         return deliver(module, certificates, request_entries(module)[0])
-    results = []
-    for request in request_entries(module):
-        try:
-            result = deliver(module, certificates, request)
-        except CertfleetError as error:
-            message = str(error)
-            result = dict(failed=True, changed=False, msg="%s: %s" % (request["requester"], message)
-                          if request["requester"] else message)
-        result["requester"] = request["requester"]
-        results.append(result)
-    return dict(changed=any(result["changed"] for result in results), certificates=results)
+    return deliver_each(request_entries(module), lambda request: deliver(module, certificates, request))
 
 
 def main():

@@ -156,11 +156,11 @@ from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
     check_names,
     check_pair,
     check_passphrase,
+    deliver_each,
     delivery_result,
     encrypted_key,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import load_certificate, load_certificates, to_pem
 
 try:
@@ -236,16 +236,7 @@ def run(module):
 
     if params["requests"] is None:
         return deliver(request_entries(params)[0])
-    results = []
-    for request in request_entries(params):
-        try:
-            result = deliver(request)
-        except CertfleetError as error:
-            result = dict(failed=True, changed=False, msg="%s: %s" % (request["requester"], error)
-                          if request["requester"] else str(error))
-        result["requester"] = request["requester"]
-        results.append(result)
-    return dict(changed=any(result["changed"] for result in results), version_id=version_id, certificates=results)
+    return dict(deliver_each(request_entries(params), deliver), version_id=version_id)
 
 
 def main():
