@@ -192,7 +192,8 @@ def read_version(client, params, version_id):
     if missing:
         raise DeliveryError("%s has no field %s (fields: %s)" % (source, ", ".join(missing), ", ".join(sorted(fields))))
     certificate = load_certificate(fields[params["certificate_field"]], "%s field %s" % (source, params["certificate_field"]))
-    chain = load_certificates(fields.get(params["chain_field"]) or "", "%s field %s" % (source, params["chain_field"]))
+    chain_pem = fields.get(params["chain_field"])  # optional: a certificate its root signs directly has none
+    chain = load_certificates(chain_pem, "%s field %s" % (source, params["chain_field"])) if chain_pem else []
     try:
         key = serialization.load_pem_private_key(fields[params["private_key_field"]].encode(), password=None)
     except (ValueError, TypeError):

@@ -26,7 +26,9 @@ def run_playbook(env, inventory, play, *extra):
     except ValueError:
         raise RuntimeError("%s failed:\n%s\n%s" % (play, completed.stdout[-3000:], completed.stderr[-3000:]))
     if completed.returncode != 0:
-        raise RuntimeError("%s failed: %s\n%s" % (play, json.dumps(report["stats"]), completed.stderr[-2000:]))
+        failures = [(task["task"]["name"], host, result.get("msg")) for each in report["plays"] for task in each["tasks"]
+                    for host, result in task["hosts"].items() if result.get("failed")]
+        raise RuntimeError("%s failed: %s\n%s\n%s" % (play, json.dumps(report["stats"]), failures, completed.stderr[-2000:]))
     return seconds, report["stats"], remote
 
 

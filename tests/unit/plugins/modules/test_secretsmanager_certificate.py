@@ -85,3 +85,11 @@ def test_a_secret_that_does_not_fit_is_refused_by_name(secrets, module_runner, v
     secrets["client"].put_secret_value(SecretId="prod/tls/www", SecretString=value())
     result = module_runner(secretsmanager_certificate, args())
     assert result.get("failed") and problem in result["msg"] and "secret prod/tls/www version" in result["msg"], result
+
+
+def test_a_secret_without_a_chain_field_gives_an_empty_chain(secrets, module_runner):
+    value = json.loads(secret_value())
+    del value["certificate_chain"]
+    secrets["client"].put_secret_value(SecretId="prod/tls/www", SecretString=json.dumps(value))
+    result = module_runner(secretsmanager_certificate, args())
+    assert result["changed"] and result["chain"] == "" and result["fullchain"] == result["certificate"], result
