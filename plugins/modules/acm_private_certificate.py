@@ -264,7 +264,7 @@ class AcmCertificates:
         return self._summaries
 
     def find(self, request, names):
-        """The newest issued certificate of this CA with exactly these names, key and tags."""
+        """The issued certificates of this CA with exactly these names, key and tags, newest first."""
         found = []
         for summary in self.summaries():
             if summary.get("DomainName", "").lower() != request["domain_name"].lower() or \
@@ -283,7 +283,23 @@ class AcmCertificates:
                 if any(present.get(key) != str(value) for key, value in request["tags"].items()):
                     continue
             found.append((detail.get("IssuedAt") or detail.get("CreatedAt"), arn))
-        return max(found)[1] if found else None
+        return [arn for _issued, arn in sorted(found, reverse=True)]
+
+    def read(self, arn):
+        """(certificate, chain PEM) of ACM's current certificate at ``arn`` (no key, free)."""
+        reply = api_call(self.client, "get_certificate", "read ACM certificate %s" % arn, CertificateArn=arn)
+        chain_pem = (reply.get("CertificateChain") or "").strip() + "\n" if reply.get("CertificateChain") else ""
+        return load_certificate(reply["Certificate"], "ACM certificate %s" % arn), chain_pem
+
+    def choose(self, candidates, current_serial):
+        """(ARN, certificate, chain PEM): the candidate the host has already when there are
+        several (one requested by hand, say), so that runs never alternate between them and
+        export each time; otherwise the newest."""
+        for arn in candidates if len(candidates) > 1 and current_serial else []:
+            certificate, chain_pem = self.read(arn)
+            if same_serial(certificate_facts(certificate)["serial"], current_serial):
+                return arn, certificate, chain_pem
+        return (candidates[0],) + self.read(candidates[0])
 
     def request(self, request, names, wait_timeout):
         arguments = dict(DomainName=request["domain_name"], SubjectAlternativeNames=names,
@@ -307,23 +323,21 @@ class AcmCertificates:
 def deliver(module, certificates, request):
     """One request's result: found or requested, exported only when the host lacks it."""
     names = wanted_names(request)
-    arn = certificates.find(request, names)
-    requested = arn is None
+    candidates = certificates.find(request, names)
+    requested = not candidates
     if requested and module.check_mode:
         return dict(changed=True, requested=True, private_key=None, certificate_arn=None,
                     delivery_reason="no ACM certificate for %s yet: one would be requested" % request["domain_name"])
     if requested:
-        arn = certificates.request(request, names, module.params["wait_timeout"])
-    reply = api_call(certificates.client, "get_certificate", "read ACM certificate %s" % arn, CertificateArn=arn)
-    certificate = load_certificate(reply["Certificate"], "ACM certificate %s" % arn)
-    chain_pem = (reply.get("CertificateChain") or "").strip() + "\n" if reply.get("CertificateChain") else ""
+        candidates = [certificates.request(request, names, module.params["wait_timeout"])]
+    arn, certificate, chain_pem = certificates.choose(candidates, request["current_serial"])
     check_names(certificate, names, "ACM certificate %s" % arn)
     serial = certificate_facts(certificate)["serial"]
-    current = (request["current_serial"] or "").replace(":", "").lower().lstrip("0")
-    if current == serial.lstrip("0"):
+    current = request["current_serial"]
+    if same_serial(serial, current):
         return delivery_result(certificate, chain_pem, None, certificate_arn=arn, requested=requested,
                                changed=requested)
-    reason = ("ACM's certificate (serial %s) differs from the current one (serial %s)" % (serial, current)
+    reason = ("ACM's certificate (serial %s) differs from the current one (serial %s)" % (serial, current.lower())
               if current else "the host has no certificate from ACM yet")
     if module.check_mode:
         return delivery_result(certificate, chain_pem, reason, certificate_arn=arn, requested=requested, changed=True)
@@ -334,6 +348,13 @@ def deliver(module, certificates, request):
     chain_pem = (exported.get("CertificateChain") or "").strip() + "\n" if exported.get("CertificateChain") else chain_pem
     return delivery_result(certificate, chain_pem, reason, exported["PrivateKey"], certificate_arn=arn,
                            requested=requested, changed=True)
+
+
+def same_serial(serial, other):
+    """Whether two hex serials (colons and leading zeros aside) are the same; None is none."""
+    def digits(value):
+        return (value or "").replace(":", "").lower().lstrip("0")
+    return other is not None and digits(serial) == digits(other)
 
 
 def request_entries(module):

@@ -4,6 +4,7 @@ re-issued with a new key and serial, as ACM's managed renewal does), and a moto 
 exports and secret reads are counted."""
 
 import contextlib
+import urllib.request
 
 import boto3
 import pytest
@@ -79,6 +80,8 @@ def counting_moto_server():
     server.start()
     try:
         url = "http://127.0.0.1:%d" % port
+        # moto's backends live in this process: start from none of an earlier test's resources.
+        urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST"), timeout=10).read()
         clients = dict((service, boto3.client(service, region_name=REGION, endpoint_url=url, aws_access_key_id="test",
                                               aws_secret_access_key="test"))
                        for service in ("acm-pca", "acm", "secretsmanager"))

@@ -55,13 +55,16 @@ def openssl_serial(number):
 
 
 def acm_serials(fleet):
-    """host -> serial of ACM's current certificate for it, in openssl's form (serial=HEX)."""
+    """host -> (serial of ACM's certificate for it in openssl's form, its ARN); exactly one
+    certificate per host was requested, ever (each one is a PCA certificate bought)."""
     acm = fleet["aws"]["clients"]["acm"]
     serials = {}
-    for summary in acm.list_certificates()["CertificateSummaryList"]:
+    for summary in acm.list_certificates(Includes={"keyTypes": ["RSA_2048"]})["CertificateSummaryList"]:
         certificate = x509.load_pem_x509_certificate(
             acm.get_certificate(CertificateArn=summary["CertificateArn"])["Certificate"].encode())
-        serials[summary["DomainName"].split(".")[0]] = (openssl_serial(certificate.serial_number), summary["CertificateArn"])
+        host = summary["DomainName"].split(".")[0]
+        assert host not in serials, "a second ACM certificate for %s: %s and %s" % (host, serials.get(host), summary)
+        serials[host] = (openssl_serial(certificate.serial_number), summary["CertificateArn"])
     return serials
 
 
@@ -82,10 +85,12 @@ def test_exported_once_served_and_a_renewal_reaches_its_host_only(fleet):
 
     assert play(fleet) == dict((host, (0, 0)) for host in HOSTS)
     assert counts["export"] == 2, "a host that has ACM's current certificate costs no export"
+    assert acm_serials(fleet) == serials
 
     renewed = openssl_serial(int(renew_in_moto(serials["acm-2"][1]), 16))
     recap = play(fleet)
     assert recap["acm-1"] == (0, 0) and recap["acm-2"][0] > 0 and counts["export"] == 3
     assert served(fleet, "acm-2") == lab.current_serial("acm-2") == renewed
     assert served(fleet, "acm-1") == serials["acm-1"][0]
+    assert acm_serials(fleet) == dict(serials, **{"acm-2": (renewed, serials["acm-2"][1])})
     assert play(fleet) == dict((host, (0, 0)) for host in HOSTS) and counts["export"] == 3

@@ -3,15 +3,17 @@ moto PCA and exported once; while the host has ACM's current serial nothing is e
 after a renewal (simulated in moto's backend, see helpers/acm.py) the next run exports the
 renewed one. Exports are counted at moto's backend."""
 
+import datetime
+
 import boto3
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from moto import mock_aws
-from moto.acm.models import AWSCertificateManagerBackend
+from moto.acm.models import AWSCertificateManagerBackend, acm_backends
 
 from ansible_collections.certfleet.pki.plugins.modules import acm_private_certificate
-from helpers.acm import renew_in_moto
+from helpers.acm import ACCOUNT, renew_in_moto
 from helpers.moto_server import active_root_ca
 
 REGION = "eu-west-1"
@@ -93,3 +95,19 @@ def test_a_short_passphrase_is_refused_before_any_call(pca, module_runner):
     result = module_runner(acm_private_certificate, args(pca, passphrase="short"))
     assert result["failed"] and "passphrase must have at least 16 characters" in result["msg"]
     assert pca["acm"].list_certificates()["CertificateSummaryList"] == []
+
+
+def test_of_two_matching_certificates_the_one_the_host_has_is_kept(pca, module_runner):
+    first = module_runner(acm_private_certificate, args(pca))
+    acm = pca["acm"]
+    duplicate = acm.request_certificate(DomainName="web.example.internal",
+                                        SubjectAlternativeNames=["web.example.internal", "www.example.internal"],
+                                        CertificateAuthorityArn=pca["arn"], KeyAlgorithm="RSA_2048",
+                                        Tags=[{"Key": "service", "Value": "web"}])["CertificateArn"]
+    assert duplicate != first["certificate_arn"]
+    # The duplicate is the newest: without the host's serial to go by, it would be chosen.
+    acm_backends[ACCOUNT][REGION]._certificates[duplicate].created_at += datetime.timedelta(hours=1)  # pylint: disable=protected-access
+    for _run in range(2):
+        again = module_runner(acm_private_certificate, args(pca, current_serial=first["serial"]))
+        assert again["changed"] is False and again["certificate_arn"] == first["certificate_arn"], again
+    assert len(pca["exports"]) == 1, "two matching certificates never make runs alternate and export"
