@@ -43,13 +43,3 @@ def fail(module, error):
     if isinstance(error, AnsibleAWSError):
         module.fail_json_aws_error(error)
     module.fail_json(msg=str(error))
-
-
-def run_aws_and_exit(module, run):
-    """Exit the module with ``run(module)``'s result, or fail it with the error's message (and
-    AWS's details for an API error)."""
-    try:
-        result = run(module)
-    except CertfleetError as error:
-        fail(module, error)
-    module.exit_json(**result)

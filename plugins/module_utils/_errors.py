@@ -13,12 +13,15 @@ class CertfleetError(Exception):
     """A problem the user can fix, described in the message."""
 
 
-def run_and_exit(module, run):
+def run_and_exit(module, run, report=None):
     """Exit the module with the result of ``run(module)``; a CertfleetError fails it with its
-    message (it names the field and the value), anything else shows its traceback."""
+    message (it names the field and the value), or through ``report(module, error)`` (the AWS
+    modules add AWS's details), and anything else shows its traceback."""
     try:
         result = run(module)
     except CertfleetError as error:
+        if report:
+            report(module, error)
         module.fail_json(msg=str(error))
     module.exit_json(**result)
 

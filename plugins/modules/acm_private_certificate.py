@@ -202,7 +202,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, run_aws_and_exit
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, fail
 from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
     DeliveryError,
     check_names,
@@ -211,6 +211,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
     delivery_result,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, load_certificate
 
 KEY_ALGORITHMS = ["EC_prime256v1", "EC_secp384r1", "RSA_2048", "RSA_3072", "RSA_4096"]
@@ -220,6 +221,12 @@ RETRY_CODES = ["ThrottlingException", "RequestInProgressException"]
 def acm_client(module):
     return module.client("acm", retry_decorator=AWSRetry.jittered_backoff(
         retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_CODES))
+
+
+def chain_of(reply):
+    """The chain of a GetCertificate or ExportCertificate reply, PEM ending in a newline."""
+    chain = (reply.get("CertificateChain") or "").strip()
+    return chain + "\n" if chain else ""
 
 
 def wanted_names(request):
@@ -288,8 +295,7 @@ class AcmCertificates:
     def read(self, arn):
         """(certificate, chain PEM) of ACM's current certificate at ``arn`` (no key, free)."""
         reply = api_call(self.client, "get_certificate", "read ACM certificate %s" % arn, CertificateArn=arn)
-        chain_pem = (reply.get("CertificateChain") or "").strip() + "\n" if reply.get("CertificateChain") else ""
-        return load_certificate(reply["Certificate"], "ACM certificate %s" % arn), chain_pem
+        return load_certificate(reply["Certificate"], "ACM certificate %s" % arn), chain_of(reply)
 
     def choose(self, candidates, current_serial):
         """(ARN, certificate, chain PEM): the candidate the host has already when there are
@@ -345,7 +351,7 @@ def deliver(module, certificates, request):
                         CertificateArn=arn, Passphrase=module.params["passphrase"].encode())
     certificate = load_certificate(exported["Certificate"], "exported certificate %s" % arn)  # ACM may have renewed since
     check_names(certificate, names, "ACM certificate %s" % arn)
-    chain_pem = (exported.get("CertificateChain") or "").strip() + "\n" if exported.get("CertificateChain") else chain_pem
+    chain_pem = chain_of(exported) or chain_pem
     return delivery_result(certificate, chain_pem, reason, exported["PrivateKey"], certificate_arn=arn,
                            requested=requested, changed=True)
 
@@ -402,7 +408,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module, "cryptography")
-    run_aws_and_exit(module, run)
+    run_and_exit(module, run, report=fail)
 
 
 if __name__ == "__main__":

@@ -168,7 +168,10 @@ certificates:
       description: When it becomes due, jitter included, ISO 8601 UTC.
       type: str
     origin:
-      description: Where the installed certificate came from, as certificate_deploy recorded it (a Secrets Manager version id); null when not recorded.
+      description:
+        - With O(certificates[].source_decides), where the installed certificate came from, as certificate_deploy
+          recorded it (a Secrets Manager version id).
+        - Null when not recorded, and for the other certificates.
       type: str
 due:
   description: Names of the certificates that need renewal.
@@ -250,7 +253,8 @@ def status_of(declared, params, now):
     entry = dict(name=declared["name"], present=False, needs_renewal=True, reasons=[])
     store = CertificateStore(declared["path"] or certificate_dir(declared["name"], params["base_path"]))
     certificate, key, problem = installed(store)
-    entry["origin"] = store.read_current(ORIGIN)
+    # Only a certificate delivered from a source records where it came from.
+    entry["origin"] = store.read_current(ORIGIN) if declared["source_decides"] else None
     if certificate is not None:
         facts = certificate_facts(certificate)
         entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"],

@@ -215,7 +215,7 @@ validity_clamped:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import run_aws_and_exit
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import fail
 from ansible_collections.certfleet.pki.plugins.module_utils._ca_key_issuance import (
     ca_key_argument_spec,
     ca_key_module_rules,
@@ -223,6 +223,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._ca_key_issuance imp
     run_ca_key_issuance,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
 from ansible_collections.certfleet.pki.plugins.module_utils._kms import KmsKeySource, kms_client
 
 # Sign calls at a time in a batch: KMS answers each in tens of milliseconds, far under the
@@ -243,7 +244,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **ca_key_module_rules(PROFILE_OPTION))
     require_libraries(module, "cryptography", "asn1crypto")
     check_ca_key_params(module, PROFILE_OPTION)
-    run_aws_and_exit(module, run)
+    run_and_exit(module, run, report=fail)
 
 
 if __name__ == "__main__":

@@ -150,7 +150,7 @@ import json
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, run_aws_and_exit
+from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, fail
 from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
     DeliveryError,
     check_names,
@@ -161,6 +161,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
     encrypted_key,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import load_certificate, load_certificates, to_pem
 
 try:
@@ -261,7 +262,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module, "cryptography")
-    run_aws_and_exit(module, run)
+    run_and_exit(module, run, report=fail)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,12 @@
 moto server, subordinate signed by the HSM root and imported, a leaf verifying up to the
 HSM root. Second run changes nothing and buys nothing; check mode changes nothing."""
 
-import json
 import os
 import subprocess
 
 import pytest
 
-from helpers.paths import REPO
+from helpers.bootstrap import run_bootstrap
 from helpers.softhsm import SoftHsm
 
 
@@ -30,23 +29,8 @@ def bootstrap_env(moto, tmp_path_factory):
     return dict(env=env, extra=extra, out=out)
 
 
-def play(bootstrap_env, *args):
-    completed = subprocess.run(
-        ["ansible-playbook", os.path.join(REPO, "playbooks", "bootstrap_pki.yml"), *bootstrap_env["extra"], *args],
-        env=bootstrap_env["env"], capture_output=True, text=True, check=False, timeout=600)
-    try:
-        report = json.loads(completed.stdout)
-    except ValueError:
-        pytest.fail("ansible-playbook printed no JSON: %s %s" % (completed.stdout[-3000:], completed.stderr[-3000:]))
-    stats = report["stats"]["localhost"]
-    failures = [(task["task"]["name"], result.get("msg")) for p in report["plays"] for task in p["tasks"]
-                for result in task["hosts"].values() if result.get("failed")]
-    assert completed.returncode == 0 and not failures, failures or completed.stderr[-3000:]
-    return stats
-
-
 def test_bootstrap_builds_the_hierarchy_then_changes_nothing(bootstrap_env, moto):
-    first = play(bootstrap_env)
+    first = run_bootstrap(bootstrap_env)
     assert first["changed"] > 0
     out = bootstrap_env["out"]
     verified = subprocess.run(["openssl", "verify", "-x509_strict", "-CAfile", str(out / "root.pem"),
@@ -60,11 +44,11 @@ def test_bootstrap_builds_the_hierarchy_then_changes_nothing(bootstrap_env, moto
     imported_once = moto.calls("ImportCertificateAuthorityCertificate")
     assert issued_once == 1 and imported_once == 1
 
-    second = play(bootstrap_env)
+    second = run_bootstrap(bootstrap_env)
     assert second["changed"] == 0
     assert moto.calls("IssueCertificate") == issued_once, "a re-run must buy nothing"
     assert moto.calls("CreateCertificateAuthority") == 1
 
-    checked = play(bootstrap_env, "--check")
+    checked = run_bootstrap(bootstrap_env, "--check")
     assert checked["changed"] == 0
     assert moto.calls("IssueCertificate") == issued_once

@@ -3,14 +3,13 @@ self-signs the root and signs the ACM Private CA subordinate's CSR, the subordin
 imported and issues a leaf that verifies strictly up to the KMS root. A second run and a
 check-mode run change nothing, sign nothing and buy nothing."""
 
-import json
 import os
 import subprocess
 
 import boto3
 import pytest
 
-from helpers.paths import REPO
+from helpers.bootstrap import PLAYBOOK, run_bootstrap
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +27,8 @@ def kms_bootstrap(moto, tmp_path_factory):
     return dict(env=env, extra=extra, out=out)
 
 
-def play(setup, *args):
-    completed = subprocess.run(
-        ["ansible-playbook", os.path.join(REPO, "playbooks", "bootstrap_pki.yml"), *setup["extra"], *args],
-        env=setup["env"], capture_output=True, text=True, check=False, timeout=600)
-    report = json.loads(completed.stdout)
-    failures = [(task["task"]["name"], result.get("msg")) for p in report["plays"] for task in p["tasks"]
-                for result in task["hosts"].values() if result.get("failed")]
-    assert completed.returncode == 0 and not failures, failures or completed.stderr[-3000:]
-    return report["stats"]["localhost"]
-
-
 def test_a_kms_root_signs_the_acm_pca_subordinate_then_nothing_changes(kms_bootstrap, moto):
-    assert play(kms_bootstrap)["changed"] > 0
+    assert run_bootstrap(kms_bootstrap)["changed"] > 0
     out = kms_bootstrap["out"]
     verified = subprocess.run(["openssl", "verify", "-x509_strict", "-CAfile", str(out / "root.pem"),
                                "-untrusted", str(out / "subordinate.pem"), str(out / "leaf.pem")],
@@ -53,15 +41,15 @@ def test_a_kms_root_signs_the_acm_pca_subordinate_then_nothing_changes(kms_boots
     assert signed == 2, "the root and the subordinate, one Sign each"
     assert moto.calls("IssueCertificate") == 1 and moto.calls("ImportCertificateAuthorityCertificate") == 1
 
-    assert play(kms_bootstrap)["changed"] == 0
-    assert play(kms_bootstrap, "--check")["changed"] == 0
+    assert run_bootstrap(kms_bootstrap)["changed"] == 0
+    assert run_bootstrap(kms_bootstrap, "--check")["changed"] == 0
     assert moto.calls("Sign", "TrentService") == signed and moto.calls("IssueCertificate") == 1
     assert moto.calls("CreateCertificateAuthority") == 1
 
 
 def test_an_unknown_root_store_is_refused_before_anything(kms_bootstrap, moto):
     completed = subprocess.run(
-        ["ansible-playbook", os.path.join(REPO, "playbooks", "bootstrap_pki.yml"), *kms_bootstrap["extra"],
+        ["ansible-playbook", PLAYBOOK, *kms_bootstrap["extra"],
          "-e", "certfleet_bootstrap_root_store=vault"],
         env=dict(kms_bootstrap["env"], ANSIBLE_STDOUT_CALLBACK="default"), capture_output=True, text=True, check=False)
     assert completed.returncode != 0 and 'certfleet_bootstrap_root_store "vault" must be hsm or kms' in completed.stdout
