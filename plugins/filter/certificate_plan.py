@@ -78,6 +78,10 @@ REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST,
 MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
 _CRL_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+$")
+# A Secrets Manager secret name (its documented characters) or ARN.
+_SECRET_ID = re.compile(r"^(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$")
+# An ACM tag key (1-128) or value (0-256): letters, digits, spaces and _ . : / = + - @.
+_TAG_TEXT = re.compile(r"^[\w .:/=+@-]*$")
 # A KMS key ID, key ARN, alias name or alias ARN.
 _KMS_KEY = re.compile(r"^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(?:key/[0-9a-zA-Z-]+|alias/[A-Za-z0-9/_-]+)"
                       r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
@@ -110,6 +114,9 @@ def check_issuer(name, issuer):
         _fail(what, "certificate_authority_arn", "%r is not an ACM Private CA ARN" % (issuer["certificate_authority_arn"],))
     if provider == "kms" and not _KMS_KEY.match(str(issuer["key_id"])):
         _fail(what, "key_id", "%r is not a KMS key ID, key ARN, alias/<name> or alias ARN" % (issuer["key_id"],))
+    if provider == "secretsmanager" and not _SECRET_ID.match(str(issuer["secret_id"])):
+        _fail(what, "secret_id", "%r is not a secret name (letters, digits, / _ + = . @ -) or ARN" % (issuer["secret_id"],))
+    _check_tags(what, issuer.get("tags"))
     if issuer.get("ledger"):
         try:
             parse_location(issuer["ledger"])
@@ -123,6 +130,18 @@ def check_issuer(name, issuer):
     options = dict((MODULE_OPTION.get(key, key), issuer[key]) for key in (required | optional | POLICY_KEYS)
                    if key in issuer and key not in per_certificate and issuer[key] not in (None, ""))
     return provider, options
+
+
+def _check_tags(what, tags):
+    """ACM tags: a dict of text keys (1-128) and values (0-256) in ACM's tag characters."""
+    if tags is None:
+        return
+    if not isinstance(tags, dict):
+        _fail(what, "tags", "%r must be a dict of tag names and values" % (tags,))
+    for key, value in tags.items():
+        key, value = str(key), "" if value is None else str(value)
+        if not (0 < len(key) <= 128 and len(value) <= 256 and _TAG_TEXT.match(key) and _TAG_TEXT.match(value)):
+            _fail(what, "tags", "%r: %r is not an ACM tag (letters, digits, spaces and _ . : / = + - @)" % (key, value))
 
 
 def safe_name_or_fail(value, what, field):

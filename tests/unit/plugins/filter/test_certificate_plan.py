@@ -234,3 +234,23 @@ def test_what_acm_cannot_deliver_is_refused_before_any_host_work(fields, message
     with pytest.raises(AnsibleFilterError) as raised:
         plan([cert(**dict({"issuer": "acm-open"}, **fields))], dict(ISSUERS, **DELIVERING))
     assert message in str(raised.value) and "certificate 'web'" in str(raised.value)
+
+
+@pytest.mark.parametrize("issuer, field, value", [
+    ("secret", "secret_id", "prod/tls\nwww"), ("secret", "secret_id", "x;rm -rf /"), ("secret", "secret_id", "x{y}"),
+    ("secret", "secret_id", ""),
+    ("acm", "tags", {"service": "web\nx"}), ("acm", "tags", {"service;": "web"}), ("acm", "tags", {"a{b}": "c"}),
+    ("acm", "tags", "service=web"), ("acm", "tags", {"": "web"}),
+])
+def test_delivering_issuer_options_that_reach_aws_requests_are_checked(issuer, field, value):
+    issuers = dict(ISSUERS, **DELIVERING)
+    issuers[issuer] = dict(issuers[issuer], **{field: value})
+    with pytest.raises(AnsibleFilterError) as raised:
+        plan([cert(issuer=issuer)], issuers)
+    assert ("issuer %r: %s" % (issuer, field)) in str(raised.value) or "secret_id required" in str(raised.value)
+
+
+def test_a_secret_name_with_dots_and_slashes_is_a_name_not_a_path():
+    (entry,) = plan([cert(issuer="secret")], dict(ISSUERS, **dict(DELIVERING, secret=dict(
+        DELIVERING["secret"], secret_id="../prod/tls/www"))))
+    assert entry["connection"]["secret_id"] == "../prod/tls/www"  # an API parameter, never joined to a path
