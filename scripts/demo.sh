@@ -60,6 +60,7 @@ bring_up() {
     echo
     cat "$demo_dir/summary.txt"  # written by this run's last task
     echo "demo: lab $lab_name is up; root CA at $demo_dir/root.pem; inventory at $demo_dir/inventory.yml"
+    echo "demo: fleet report at $demo_dir/report/certfleet-report.html (ansible-playbook playbooks/report.yml makes it for any inventory)"
     print_mtls_example
     echo "demo: run it again with: make demo (changes nothing); tear it down with: make demo-down"
 }

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) certfleet.pki contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Atomic file writes for modules: readers see the old file or the new one, never half."""
+"""Atomic file writes, for modules and the controller's actions: readers see the old file or
+the new one, never half."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -19,10 +20,9 @@ def read_text(path):
         return None
 
 
-def write_atomically(module, path, content, mode=0o644, file_args=None):
-    """Write ``content`` to ``path`` through a temporary file in the same directory and a
-    rename, then apply owner/group/mode/SELinux context (``file_args`` as returned by
-    module.load_file_common_arguments). Returns whether the file attributes changed."""
+def replace_file(path, content, mode=0o644, move=os.replace):
+    """Write ``content`` to ``path`` through a temporary file in the same directory (made
+    when missing) and ``move`` (a rename; modules pass their atomic_move)."""
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
@@ -31,10 +31,17 @@ def write_atomically(module, path, content, mode=0o644, file_args=None):
         with os.fdopen(descriptor, "w") as handle:
             handle.write(content)
         os.chmod(temporary, mode)
-        module.atomic_move(temporary, path)
+        move(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def write_atomically(module, path, content, mode=0o644, file_args=None):
+    """Write ``content`` to ``path`` through a temporary file in the same directory and a
+    rename, then apply owner/group/mode/SELinux context (``file_args`` as returned by
+    module.load_file_common_arguments). Returns whether the file attributes changed."""
+    replace_file(path, content, mode, move=module.atomic_move)
     if file_args is None:
         return False
     file_args = dict(file_args, path=path)

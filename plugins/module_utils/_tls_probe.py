@@ -59,6 +59,16 @@ def chain_error(address, port, server_name, timeout, ca_file=None, client_certif
     return None
 
 
+def served_and_chain_error(address, port, server_name, timeout, ca_file=None):
+    """(DER of the served certificate, chain_error's answer): one verifying handshake when the
+    chain verifies, a second one without verification to read the certificate when it does not."""
+    context = ssl.create_default_context(cafile=ca_file)
+    try:
+        return _handshake(context, address, port, server_name, timeout), None
+    except ssl.SSLCertVerificationError as error:
+        return served_certificate(address, port, server_name, timeout), error.verify_message or str(error)
+
+
 def describe_certificate(certificate):
     """What probes report about a certificate: subject, serial, validity, fingerprint."""
     return dict(certificate_facts(certificate), subject=certificate.subject.rfc4514_string())

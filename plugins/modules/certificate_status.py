@@ -186,122 +186,26 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
-    DEFAULT_KEY,
-    DEFAULT_RENEW_BEFORE,
-    DEFAULT_RENEWAL_JITTER,
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_state import (
+    DECLARED_CERTIFICATE_OPTIONS,
+    check_declarations,
+    inspect_certificate,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
-    key_description as declared_key_description,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import DEFAULT_RENEWAL_JITTER
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._renewal import (
-    due_at,
-    parse_renew_before,
-    renewal_jitter,
-    renewal_reason,
-)
-from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_description
 from ansible_collections.certfleet.pki.plugins.module_utils._store import (
-    CERTIFICATE,
     DEFAULT_CERTIFICATES_DIR,
-    KEY,
-    ORIGIN,
-    CertificateStore,
-    certificate_dir,
     left_behind_keys,
     staging_dir,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
-    certificate_facts,
-    load_certificate,
-    not_valid_after,
-    not_valid_before,
-    parse_general_name,
-)
-
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.x509.oid import NameOID
-except ImportError:
-    pass  # reported by require_libraries
-
-
-def installed(store):
-    """(certificate or None, private key or None, reason or None) of the current version."""
-    certificate_pem = store.read_current(CERTIFICATE)
-    if certificate_pem is None:
-        return None, None, "no certificate installed"
-    try:
-        certificate = load_certificate(certificate_pem, "installed certificate")
-    except InputError:
-        return None, None, "installed certificate does not parse"
-    key_pem = store.read_current(KEY)
-    try:
-        key = serialization.load_pem_private_key(key_pem.encode(), password=None) if key_pem else None
-    except (ValueError, TypeError):
-        key = None
-    if key is None:
-        return certificate, None, "private key missing or unreadable"
-    return certificate, key, None
-
-
-def status_of(declared, params, now):
-    entry = dict(name=declared["name"], present=False, needs_renewal=True, reasons=[])
-    store = CertificateStore(declared["path"] or certificate_dir(declared["name"], params["base_path"]))
-    certificate, key, problem = installed(store)
-    # Only a certificate delivered from a source records where it came from.
-    entry["origin"] = store.read_current(ORIGIN) if declared["source_decides"] else None
-    if certificate is not None:
-        facts = certificate_facts(certificate)
-        entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"],
-                     issuer=certificate.issuer.rfc4514_string())
-        lifetime = not_valid_after(certificate) - not_valid_before(certificate)
-        entry["lifetime_left"] = round(max(0.0, (not_valid_after(certificate) - now) / lifetime), 4)
-    if declared["source_decides"]:  # reported only: the delivering module compares with its source
-        return dict(entry, needs_renewal=False)
-    if problem:
-        entry["reasons"].append(problem)
-        return entry
-    if key_description(key.public_key()) != declared_key_description(declared["key"]):
-        entry["reasons"].append("key type changed (%s installed, %s declared)"
-                                % (key_description(key.public_key()), declared_key_description(declared["key"])))
-    ca = load_certificate(declared["ca_certificate"], "ca_certificate") if declared["ca_certificate"] else None
-    jitter = renewal_jitter(declared["renew_before"], lifetime, params["jitter"], "%s/%s" % (params["host"], declared["name"]))
-    entry["renew_at"] = due_at(certificate, declared["renew_before"], jitter).isoformat()
-    reason = renewal_reason(certificate, dict(
-        ca_certificate=ca, public_key=key.public_key(),
-        subject=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, declared["common_name"])]),
-        subject_alt_names=[parse_general_name(n) for n in declared["subject_alt_names"]], profile=None,
-        check_issuer=ca is not None), declared["renew_before"], now=now, jitter=jitter)
-    if reason == "public key changed":
-        reason = "key does not match the certificate"
-    if reason:
-        entry["reasons"].append(reason)
-    if declared["force"]:
-        entry["reasons"].append("forced")
-    entry["needs_renewal"] = bool(entry["reasons"])
-    return entry
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             certificates=dict(type="list", elements="dict", required=True, options=dict(
-                name=dict(type="str", required=True),
-                path=dict(type="path"),
-                staging_dir=dict(type="path"),
-                common_name=dict(type="str", required=True),
-                subject_alt_names=dict(type="list", elements="str", default=[]),
-                key=dict(type="dict", default=DEFAULT_KEY, no_log=False),  # a key type, not a key
-                renew_before=dict(type="str", default=DEFAULT_RENEW_BEFORE),
-                ca_certificate=dict(type="str"),
-                force=dict(type="bool", default=False),
-                source_decides=dict(type="bool", default=False),
-            )),
+                DECLARED_CERTIFICATE_OPTIONS, staging_dir=dict(type="path"), force=dict(type="bool", default=False))),
             base_path=dict(type="path", default=DEFAULT_CERTIFICATES_DIR),
             host=dict(type="str", required=True),
             jitter=dict(type="float", default=DEFAULT_RENEWAL_JITTER),
@@ -313,10 +217,8 @@ def main():
     require_libraries(module, "cryptography")
     now = datetime.datetime.now(datetime.timezone.utc)
     try:
-        for declared in module.params["certificates"]:  # every declaration checked before any is read
-            parse_renew_before(declared["renew_before"])
-            declared_key_description(declared["key"])
-        statuses = [status_of(declared, module.params, now) for declared in module.params["certificates"]]
+        check_declarations(module.params["certificates"])
+        statuses = [inspect_certificate(declared, module.params, now)[0] for declared in module.params["certificates"]]
     except CertfleetError as error:
         module.fail_json(msg=str(error))
     staging_dirs = [declared["staging_dir"] or staging_dir(declared["name"], module.params["staging_path"])
