@@ -68,6 +68,11 @@ def check_declarations(certificates):
         declared_key_description(declared["key"])
 
 
+def declared_store(declared, base_path):
+    """The store of a declared certificate: its own path, or <base_path>/<name>."""
+    return CertificateStore(declared["path"] or certificate_dir(declared["name"], base_path))
+
+
 def installed(store):
     """(certificate or None, private key or None, reason or None) of the current version."""
     certificate_pem = store.read_current(CERTIFICATE)
@@ -93,7 +98,7 @@ def inspect_certificate(declared, params, now):
     ``params`` holds base_path, host and jitter as certificate_status takes them; the entry
     is what certificate_status returns for the certificate."""
     entry = dict(name=declared["name"], present=False, needs_renewal=True, reasons=[])
-    store = CertificateStore(declared["path"] or certificate_dir(declared["name"], params["base_path"]))
+    store = declared_store(declared, params["base_path"])
     certificate, key, problem = installed(store)
     # Only a certificate delivered from a source records where it came from.
     entry["origin"] = store.read_current(ORIGIN) if declared["source_decides"] else None

@@ -11,15 +11,10 @@ __metaclass__ = type
 import datetime
 import os
 
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_state import inspect_certificate
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_state import declared_store, inspect_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
 from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_description
-from ansible_collections.certfleet.pki.plugins.module_utils._store import (
-    CERTIFICATE,
-    CHAIN,
-    CertificateStore,
-    certificate_dir,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._store import CERTIFICATE, CHAIN, CertificateStore
 from ansible_collections.certfleet.pki.plugins.module_utils._tls_probe import (
     ProbeError,
     describe_certificate,
@@ -87,8 +82,9 @@ def _issuing_cas(store, declared):
     return list(cas.values())
 
 
-def certificate_entry(declared, params, now):
-    """The report of one declared certificate: its status, plus key, names and CAs."""
+def certificate_entry(declared, params, now, installed_facts):
+    """The report of one declared certificate: its status, plus key, names and CAs. What is
+    installed goes into ``installed_facts`` (by directory), for the sites that serve it."""
     status, certificate, key = inspect_certificate(declared, params, now)
     entry = dict(status, issuer_name=declared["issuer"], common_name=declared["common_name"],
                  declared_subject_alt_names=list(declared["subject_alt_names"]), source_decides=declared["source_decides"],
@@ -96,10 +92,11 @@ def certificate_entry(declared, params, now):
                  not_before=None, expired=None, in_renewal_window=None, cas=[], cas_expiring_first=[])
     if certificate is None:
         return entry
-    store = CertificateStore(declared["path"] or certificate_dir(declared["name"], params["base_path"]))
+    store = declared_store(declared, params["base_path"])
+    installed_facts[store.directory] = describe_certificate(certificate)
     installed_sans = [format_general_name(n) for n in subject_alt_names_of(certificate)]
     leaf_not_after = not_valid_after(certificate)
-    cas = _issuing_cas(store, declared)
+    cas = [(ca, _ca_summary(ca)) for ca in _issuing_cas(store, declared)]
     entry.update(
         key_matches=key is not None and same_public_key(key.public_key(), certificate.public_key()),
         key_type=key_description(certificate.public_key()),
@@ -109,13 +106,13 @@ def certificate_entry(declared, params, now):
         not_before=certificate_facts(certificate)["not_before"],
         expired=leaf_not_after <= now,
         in_renewal_window=bool(status.get("renew_at")) and datetime.datetime.fromisoformat(status["renew_at"]) <= now,
-        cas=[_ca_summary(ca) for ca in cas],
-        cas_expiring_first=[_ca_summary(ca) for ca in cas if not_valid_after(ca) < leaf_not_after - CA_EXPIRY_TOLERANCE],
+        cas=[summary for _ca, summary in cas],
+        cas_expiring_first=[summary for ca, summary in cas if not_valid_after(ca) < leaf_not_after - CA_EXPIRY_TOLERANCE],
     )
     return entry
 
 
-def _installed_facts(directory):
+def _read_installed_facts(directory):
     try:
         pem = CertificateStore(directory).read_current(CERTIFICATE)
         return describe_certificate(load_certificate(pem, "installed certificate")) if pem else None
@@ -123,11 +120,14 @@ def _installed_facts(directory):
         return None
 
 
-def site_entry(site, timeout):
+def site_entry(site, timeout, installed_facts):
     """What a declared TLS site serves, compared with the certificate installed for it, and
-    whether the served chain verifies for the site's name."""
+    whether the served chain verifies for the site's name. The installed certificate is read
+    only when no declared certificate of this run has read it (``installed_facts``)."""
     endpoint = (site["address"], site["port"], site["server_name"], timeout)
-    entry = dict(site, installed=_installed_facts(site["certificate_dir"]), served=None, serving=False,
+    if site["certificate_dir"] not in installed_facts:
+        installed_facts[site["certificate_dir"]] = _read_installed_facts(site["certificate_dir"])
+    entry = dict(site, installed=installed_facts[site["certificate_dir"]], served=None, serving=False,
                  chain_verifies=None, chain_error=None, error=None)
     try:
         served, problem = served_and_chain_error(*endpoint, ca_file=site["ca_file"] or None)

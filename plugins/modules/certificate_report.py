@@ -350,9 +350,10 @@ SITE_OPTIONS = dict(
 
 def collect(params, now):
     check_declarations(params["certificates"])
+    installed_facts = {}  # by certificate directory: each certificate is read once
     return dict(
-        certificates=[certificate_entry(declared, params, now) for declared in params["certificates"]],
-        sites=[site_entry(site, params["timeout"]) for site in params["sites"]],
+        certificates=[certificate_entry(declared, params, now, installed_facts) for declared in params["certificates"]],
+        sites=[site_entry(site, params["timeout"], installed_facts) for site in params["sites"]],
         trust=trust_entries(params["trust_anchors"], params["trust_bundles"], params["trust_platform"], now),
     )
 

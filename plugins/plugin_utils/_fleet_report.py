@@ -101,12 +101,12 @@ def trust_items(host, ca):
     return []
 
 
-def host_items(host):
+def host_items(host, now):
     if not host["reached"]:
         return [_item("host_unreached", host["name"], host["name"], host["error"])]
     items = []
     for certificate in host["certificates"]:
-        items += certificate_items(host["name"], certificate, host["now"])
+        items += certificate_items(host["name"], certificate, now)
     for site in host["sites"]:
         items += site_items(host["name"], site)
     for ca in host["trust"]:
@@ -130,7 +130,7 @@ def fleet_report(results, now=None, title="Certificate fleet report"):
     hosts = [_host(name, result, now) for name, result in sorted(results, key=lambda pair: pair[0])]
     attention = []
     for host in hosts:
-        attention += host_items(dict(host, now=now))
+        attention += host_items(host, now)
     attention.sort(key=lambda item: (KIND_ORDER[item["kind"]], item["host"], item["subject"]))
     certificates = [c for host in hosts for c in host["certificates"]]
     return dict(

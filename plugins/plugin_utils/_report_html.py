@@ -112,22 +112,21 @@ def _cell(value, sort_key=None, css=None):
     return "<td%s%s>%s</td>" % (css, key, escape("" if value is None else str(value)))
 
 
-def _status(certificate, attention_by_subject):
-    kinds = attention_by_subject.get(certificate["name"], [])
+def _status(host, certificate, titles):
+    kinds = titles.get((host, certificate["name"]), [])
     if kinds:
         return ", ".join(kinds), "attention"
     return ("delivered by its source" if certificate["source_decides"] else "ok"), "ok"
 
 
 def certificates_table(report):
+    titles = {}  # (host, subject) -> what needs attention there
+    for item in report["attention"]:
+        titles.setdefault((item["host"], item["subject"]), []).append(item["title"])
     rows = []
     for host in report["hosts"]:
-        by_subject = {}
-        for item in report["attention"]:
-            if item["host"] == host["name"]:
-                by_subject.setdefault(item["subject"], []).append(item["title"])
         for certificate in host["certificates"]:
-            status, css = _status(certificate, by_subject)
+            status, css = _status(host["name"], certificate, titles)
             days = certificate.get("days_left")
             rows.append((days if days is not None else -10 ** 6, (
                 '<tr class="%s" data-host="%s" data-issuer="%s">' % (css, escape(host["name"]), escape(certificate["issuer_name"]))
