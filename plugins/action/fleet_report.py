@@ -18,9 +18,19 @@ from ansible_collections.certfleet.pki.plugins.module_utils._files import replac
 from ansible_collections.certfleet.pki.plugins.modules.fleet_report import ARGUMENT_SPEC
 from ansible_collections.certfleet.pki.plugins.plugin_utils._fleet_report import fleet_report
 from ansible_collections.certfleet.pki.plugins.plugin_utils._report_html import render
+from ansible_collections.certfleet.pki.plugins.plugin_utils._trust_boundary import injected_variables, refusal
 
 REPORT_FILES = (("certfleet-report.json", lambda report: json.dumps(report, indent=2) + "\n"),
                 ("certfleet-report.html", render))
+
+
+def _result_of(variables, result_var, host):
+    """The host's registered result, or a refusal when its facts carry a declaration."""
+    problem = refusal(host, injected_variables(variables.get("ansible_facts")))
+    if problem:
+        return dict(failed=True, refused=True, msg=problem)
+    found = variables.get(result_var)
+    return dict(found) if found else None
 
 
 class ActionModule(ActionBase):
@@ -36,8 +46,9 @@ class ActionModule(ActionBase):
         except ValueError:
             raise AnsibleActionFail("mode must be octal, like 0644, not %r" % (args["mode"],))
         hostvars = task_vars.get("hostvars", {})
-        results = [(host, hostvars[host].get(args["result_var"]) if host in hostvars else None) for host in args["hosts"]]
-        report = fleet_report([(host, dict(found) if found else None) for host, found in results], title=args["title"])
+        results = [(host, _result_of(hostvars[host], args["result_var"], host) if host in hostvars else None)
+                   for host in args["hosts"]]
+        report = fleet_report(results, title=args["title"])
         files = []
         if args["dest"]:
             for name, content in REPORT_FILES:

@@ -39,8 +39,28 @@ options:
     type: list
     elements: str
   max_validity_days:
-    description: Issuer policy. The longest validity, in days, this issuer may sign.
+    description:
+      - Issuer policy. The longest validity, in days, this issuer may sign.
+      - Whatever it says, no certfleet issuer signs more than 9125 days (25 years).
     type: int
+  key:
+    description:
+      - The declared key. The CSR's key must be exactly this kind (type, curve or size), or
+        nothing is signed: a host cannot have a weaker key signed than it was declared with.
+      - When not set, any key the issuer can sign is taken.
+    type: dict
+    suboptions:
+      type:
+        description: V(ec) or V(rsa).
+        type: str
+        choices: [ec, rsa]
+        default: ec
+      curve:
+        description: The curve of an EC key (default C(secp256r1)).
+        type: str
+      size:
+        description: The size of an RSA key, in bits.
+        type: int
   requester:
     description:
       - Who the certificate is for, such as C(web-3/www) (host and certificate name). Error

@@ -21,6 +21,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._declaration_default
     DEFAULT_RENEWAL_JITTER,
     DEFAULT_VALIDITY_DAYS,
     EC_CURVES,
+    MAX_VALIDITY_DAYS,
     RSA_SIZES,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
@@ -30,8 +31,10 @@ from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     account_name,
     config_path,
     dns_name,
+    environment_name,
     safe_name,
     subject_alt_name,
+    whole_number,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import RenewBeforeError, parse_renew_before
 from ansible_collections.certfleet.pki.plugins.module_utils._store import (
@@ -70,21 +73,21 @@ ACM_KEY_ALGORITHMS = {("ec", "secp256r1"): "EC_prime256v1", ("ec", "secp384r1"):
 CERTIFICATE_PROFILE_OPTION = {"pkcs11": "profile", "kms": "certificate_profile"}
 # Options of the issuing modules that belong to one request of a batch (O(requests)).
 _PER_REQUEST = {"common_name", "subject_alt_names", "validity_days", "requester", "allowed_names", "allowed_profiles",
-                "max_validity_days"}
+                "max_validity_days", "key"}
 REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST, "kms": _PER_REQUEST | {"certificate_profile"},
                    "acm": {"requester", "domain_name", "subject_alternative_names", "key_algorithm"},
                    "secretsmanager": {"requester", "subject_alt_names"}}
 # Issuer option -> option of the provider's issuing module.
 MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
-_CRL_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
-_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+$")
+_CRL_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?\Z")
+_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+\Z")
 # A Secrets Manager secret name (its documented characters) or ARN.
-_SECRET_ID = re.compile(r"^(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$")
+_SECRET_ID = re.compile(r"^(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}\Z")
 # An ACM tag key (1-128) or value (0-256): letters, digits, spaces and _ . : / = + - @.
-_TAG_TEXT = re.compile(r"^[\w .:/=+@-]*$")
+_TAG_TEXT = re.compile(r"^[\w .:/=+@-]*\Z")
 # A KMS key ID, key ARN, alias name or alias ARN.
 _KMS_KEY = re.compile(r"^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(?:key/[0-9a-zA-Z-]+|alias/[A-Za-z0-9/_-]+)"
-                      r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
+                      r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})\Z")
 
 
 def _fail(what, field, problem):
@@ -117,6 +120,7 @@ def check_issuer(name, issuer):
     if provider == "secretsmanager" and not _SECRET_ID.match(str(issuer["secret_id"])):
         _fail(what, "secret_id", "%r is not a secret name (letters, digits, / _ + = . @ -) or ARN" % (issuer["secret_id"],))
     _check_tags(what, issuer.get("tags"))
+    _check_environment(what, issuer.get("environment"))
     if issuer.get("ledger"):
         try:
             parse_location(issuer["ledger"])
@@ -130,6 +134,20 @@ def check_issuer(name, issuer):
     options = dict((MODULE_OPTION.get(key, key), issuer[key]) for key in (required | optional | POLICY_KEYS)
                    if key in issuer and key not in per_certificate and issuer[key] not in (None, ""))
     return provider, options
+
+
+def _check_environment(what, environment):
+    """Each name of the issuer's task environment: Ansible writes the names unquoted into the
+    command line that runs the issuing module on the controller. Values are never shown."""
+    if environment is None:
+        return
+    if not isinstance(environment, dict):
+        _fail(what, "environment", "must be a dict of variable names and values")
+    for name in environment:
+        try:
+            environment_name(name, "environment key")
+        except DeclarationError as error:
+            raise AnsibleFilterError("%s: %s; nothing ran" % (what, error))
 
 
 def _check_tags(what, tags):
@@ -205,12 +223,11 @@ def _names(declared, what):
     return declared["common_name"], ordered
 
 
-def _int(declared, field, default, what, minimum=1):
-    value = declared.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, (int, string_types)) or not str(value).isdigit() \
-            or int(value) < minimum:
-        _fail(what, field, "%r must be a whole number of at least %d" % (value, minimum))
-    return int(value)
+def _int(declared, field, default, what, minimum, maximum):
+    try:
+        return whole_number(declared.get(field, default), field, minimum, maximum)
+    except DeclarationError as error:
+        raise AnsibleFilterError("%s: %s" % (what, error))
 
 
 def _paths(name, run_id, certificates_dir, staging_root):
@@ -235,7 +252,7 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
               % (issuer_name, ", ".join(sorted(issuers)) or "none"))
     provider, issuer_options = check_issuer(issuer_name, issuers[issuer_name])
     common_name, sans = _names(declared, what)
-    validity_days = _int(declared, "validity_days", DEFAULT_VALIDITY_DAYS, what)
+    validity_days = _int(declared, "validity_days", DEFAULT_VALIDITY_DAYS, what, 1, MAX_VALIDITY_DAYS)
     profile = declared.get("profile") or issuers[issuer_name].get("profile") or "server"
     if profile not in PROFILES:
         _fail(what, "profile", "%r is not one of %s" % (profile, ", ".join(PROFILES)))
@@ -273,7 +290,7 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         issue = _delivery_options(provider, issuer_options, common_name, sans, key, requester, what)
     else:
         issue = dict(issuer_options, common_name=common_name, subject_alt_names=sans, validity_days=validity_days,
-                     requester=requester)
+                     requester=requester, key=key)
     if provider in CERTIFICATE_PROFILE_OPTION:
         issue[CERTIFICATE_PROFILE_OPTION[provider]] = profile
     paths = _paths(name, run_id, certificates_dir, staging_root)
@@ -358,6 +375,16 @@ def certificate_plan(certificates, issuers, host, force_renew=None, revoking=Non
     return planned
 
 
+def issuer_environment(issuers, name):
+    """The task environment of issuer ``name`` (an empty dict when it sets none), its names
+    checked first: every task that runs an issuer takes it through here."""
+    issuer = issuers.get(name) if isinstance(issuers, dict) else None
+    if not isinstance(issuer, dict):
+        raise AnsibleFilterError("issuer %r is not defined in certfleet_issuers" % (name,))
+    _check_environment("issuer %r" % (name,), issuer.get("environment"))
+    return dict(issuer.get("environment") or {})
+
+
 class FilterModule(object):
     def filters(self):
-        return {"certificate_plan": certificate_plan, "name_list": _name_list}
+        return {"certificate_plan": certificate_plan, "name_list": _name_list, "issuer_environment": issuer_environment}

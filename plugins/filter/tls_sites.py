@@ -16,6 +16,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     dns_name,
     ip_address,
     safe_name,
+    whole_number,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._store import certificate_dir, certificate_paths
 
@@ -63,10 +64,9 @@ def _client_auth(index, site):
         _fail(index, site, "client_auth needs ca_file, the CAs whose client certificates are accepted")
     ca_file = _checked(index, site, config_path, client_auth["ca_file"], "client_auth.ca_file")
     crl = _checked(index, site, config_path, client_auth["crl"], "client_auth.crl") if client_auth.get("crl") else None
-    depth = client_auth.get("depth", 2)
-    if isinstance(depth, bool) or not str(depth).isdigit() or not 0 < int(depth) < 100:
-        _fail(index, site, "client_auth.depth %r must be a whole number from 1 to 99" % (depth,))
-    return {"verify": verify, "ca_file": ca_file, "depth": int(depth), "crl": crl}
+    depth = _checked(index, site, lambda value, field: whole_number(value, field, 1, 99), client_auth.get("depth", 2),
+                     "client_auth.depth")
+    return {"verify": verify, "ca_file": ca_file, "depth": depth, "crl": crl}
 
 
 def _site(index, site, default_server_name, certificates_dir, trust_anchor):
@@ -84,10 +84,7 @@ def _site(index, site, default_server_name, certificates_dir, trust_anchor):
         server_names = [server_names]
     server_names = [_checked(index, site, lambda value, field: dns_name(value, field, wildcard=True), name,
                              "server_names entry") for name in server_names]
-    port = site.get("port", 443)
-    if isinstance(port, bool) or not str(port).isdigit() or not 0 < int(port) < 65536:
-        _fail(index, site, "port %r must be a whole number from 1 to 65535" % (port,))
-    port = int(port)
+    port = _checked(index, site, lambda value, field: whole_number(value, field, 1, 65535), site.get("port", 443), "port")
     address = _checked(index, site, ip_address, site["listen_address"], "listen_address") \
         if site.get("listen_address") else None
     listen_address = str(address) if address else ""

@@ -30,6 +30,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     load_csr,
     parse_general_name,
     parse_subject,
+    read_pem_input,
     subject_alt_names_of,
     to_pem,
 )
@@ -96,7 +97,8 @@ class CaRequest:
             + load_certificates(params["ca_chain"], "ca_chain"))
         self.ca_certificate = self.chain[0] if self.chain else None
         self.csr = None if self.self_signed else load_csr(params["csr"])
-        self.validity_days = params["validity_days"] or DEFAULT_VALIDITY_DAYS.get(self.profile, 365)
+        self.validity_days = DEFAULT_VALIDITY_DAYS.get(self.profile, 365) if params["validity_days"] is None \
+            else params["validity_days"]
         if self.csr is not None:
             check_request(self.csr, self.profile, self.validity_days, params)
         if params["subject"]:
@@ -165,7 +167,8 @@ def run_ca_key_issuance(module, key_source, workers=1, profile_option="profile")
                                      lambda options: CaKeyIssuer(options, CaRequest(options, profile_option), key_source),
                                      session=key_source.open, workers=workers)
         return dict(changed=any(result["changed"] for result in results), certificates=results)
-    request = CaRequest(params, profile_option)
+    # A single O(csr) is the operator's own: it may name a file on the machine running the module.
+    request = CaRequest(dict(params, csr=read_pem_input(params["csr"], "csr")), profile_option)
     if request.self_signed:
         with key_source.open() as session:
             return run_issuance(module, CaKeyIssuer(params, request, key_source, session))

@@ -36,6 +36,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     not_valid_after,
     not_valid_before,
     parse_general_name,
+    to_pem,
 )
 
 try:
@@ -106,6 +107,8 @@ def inspect_certificate(declared, params, now):
         facts = certificate_facts(certificate)
         entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"],
                      issuer=certificate.issuer.rfc4514_string())
+        if declared.get("force"):  # it is being replaced: a revocation checks it against the CA and the declaration
+            entry["certificate"] = to_pem(certificate)
         lifetime = not_valid_after(certificate) - not_valid_before(certificate)
         entry["lifetime_left"] = round(max(0.0, (not_valid_after(certificate) - now) / lifetime), 4)
     if declared["source_decides"]:  # reported only: the delivering module compares with its source

@@ -32,7 +32,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import re
 # RFC 5280 CRLReason names, as ACM PCA's RevokeCertificate spells them.
 REVOCATION_REASONS = ("UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED",
                       "SUPERSEDED", "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE")
-_SERIAL = re.compile(r"^[0-9a-f]{1,40}$")
+_SERIAL = re.compile(r"^[0-9a-f]{1,40}\Z")
 
 
 class CrlError(CertfleetError):

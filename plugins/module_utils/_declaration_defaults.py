@@ -19,6 +19,9 @@ RSA_SIZES = (2048, 3072, 4096)
 DEFAULT_KEY = {"type": "ec", "curve": DEFAULT_EC_CURVE}
 DEFAULT_RENEW_BEFORE = "33%"
 DEFAULT_VALIDITY_DAYS = 90
+# The longest lifetime any certfleet issuer signs (a 25-year root); a request for more is
+# refused before any date is computed (and within the CA's own lifetime, by each issuer).
+MAX_VALIDITY_DAYS = 9125
 # Largest share of the renewal window by which a host renews early, to stagger a fleet.
 DEFAULT_RENEWAL_JITTER = 0.2
 

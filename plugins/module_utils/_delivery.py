@@ -96,7 +96,7 @@ def deliver_each(requests, deliver):
     for request in requests:
         try:
             result = deliver(request)
-        except CertfleetError as error:
+        except Exception as error:  # pylint: disable=broad-except  # what a host reported fails it alone
             result = failure_result(request, error)
         result["requester"] = request["requester"]
         results.append(result)

@@ -30,6 +30,8 @@ def failure_result(options, error):
     """The result of a request of a batch that failed; its message names the requester
     (host/certificate)."""
     message, requester = str(error), options.get("requester")
+    if not isinstance(error, CertfleetError):  # a library's error on a host's input: say which
+        message = "cannot be signed: %s: %s" % (type(error).__name__, message)
     if requester and not message.startswith(requester + ": "):
         message = "%s: %s" % (requester, message)
     return dict(failed=True, changed=False, msg=message)

@@ -7,8 +7,21 @@ the new one, never half."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
 import os
 import tempfile
+
+
+@contextlib.contextmanager
+def errors_name(path):
+    """An OSError raised inside names ``path``: a full disk's ENOSPC comes from write() or
+    fsync(), which carry no file name ("cannot write None")."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None:
+            error.filename = path
+        raise
 
 
 def read_text(path):
@@ -28,7 +41,7 @@ def replace_file(path, content, mode=0o644, move=os.replace):
         os.makedirs(directory, 0o755)
     descriptor, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=directory)
     try:
-        with os.fdopen(descriptor, "w") as handle:
+        with errors_name(path), os.fdopen(descriptor, "w") as handle:
             handle.write(content)
         os.chmod(temporary, mode)
         move(temporary, path)

@@ -99,8 +99,10 @@ def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
     """Several requests of one issuer, in one module run. Each is decided alone (a run with
     nothing due opens no session); those due are issued in one ``session`` (a context manager
     whose value each backend's issue() takes: one HSM login for the batch), by up to
-    ``workers`` threads. A request that fails gets its own result with failed and msg, and
-    the others go on. Returns one result per request, in order, with its requester."""
+    ``workers`` threads. A request that fails, for any reason (a host's CSR can make a library
+    raise anything: a duplicate extension, an overflowing date), gets its own result with
+    failed and msg, and the others go on. Returns one result per request, in order, with its
+    requester."""
     results, pending = [None] * len(requests), []
     for index, options in enumerate(requests):
         try:
@@ -109,7 +111,7 @@ def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
             results[index] = _without_issuing(module, backend, reason)
             if results[index] is None:
                 pending.append((index, backend, reason))
-        except CertfleetError as error:
+        except Exception as error:  # pylint: disable=broad-except  # one request's fault is its own
             results[index] = failure_result(options, error)
     if pending:
         try:
@@ -118,7 +120,7 @@ def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
                     index, backend, reason = item
                     try:
                         return index, _issued(backend, reason, opened)
-                    except CertfleetError as error:
+                    except Exception as error:  # pylint: disable=broad-except
                         return index, failure_result(requests[index], error)
                 with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
                     for index, result in pool.map(issue, pending):

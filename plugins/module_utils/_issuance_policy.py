@@ -13,8 +13,14 @@ try:
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
+    KeyDeclarationError,
+    MAX_VALIDITY_DAYS,
+    key_description as declared_key_description,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._names import name_matches
+from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_description
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     format_general_name,
     parse_general_name,
@@ -35,6 +41,12 @@ def issuance_policy_argument_spec():
         allowed_profiles=dict(type="list", elements="str"),
         max_validity_days=dict(type="int"),
         requester=dict(type="str"),
+        # The declared key (a key type, not a key): the CSR's key must be of this kind.
+        key=dict(type="dict", no_log=False, options=dict(
+            type=dict(type="str", choices=["ec", "rsa"], default="ec"),
+            curve=dict(type="str"),
+            size=dict(type="int"),
+        )),
     )
 
 
@@ -47,21 +59,37 @@ def _by_comparison_key(general_names):
     return dict((format_general_name(name).lower(), format_general_name(name)) for name in general_names)
 
 
-def check_csr_names(csr, common_name, subject_alt_names):
-    """The CSR must ask for exactly the declared names: a host cannot add one."""
+def check_csr_names(csr, common_name, subject_alt_names, what="the CSR"):
+    """The CSR (or a certificate, named by ``what``) must name exactly the declared names: a
+    host cannot add one."""
     if common_name is not None and _common_names(csr.subject) != [common_name]:
-        raise PolicyError("the CSR asks for common name %s, the declaration says %r"
-                          % (", ".join(repr(cn) for cn in _common_names(csr.subject)) or "(none)", common_name))
+        raise PolicyError("%s asks for common name %s, the declaration says %r"
+                          % (what, ", ".join(repr(cn) for cn in _common_names(csr.subject)) or "(none)", common_name))
     if subject_alt_names is None:
         return
     asked = _by_comparison_key(subject_alt_names_of(csr))
     declared = _by_comparison_key(parse_general_name(name) for name in subject_alt_names)
     extra = sorted(asked[key] for key in asked if key not in declared)
     if extra:
-        raise PolicyError("the CSR asks for %s, which the declaration does not name" % ", ".join(extra))
+        raise PolicyError("%s asks for %s, which the declaration does not name" % (what, ", ".join(extra)))
     missing = sorted(declared[key] for key in declared if key not in asked)
     if missing:
-        raise PolicyError("the CSR lacks the declared %s" % ", ".join(missing))
+        raise PolicyError("%s lacks the declared %s" % (what, ", ".join(missing)))
+
+
+def check_csr_key(csr, declared):
+    """The CSR's key is the declared kind (curve, or RSA size): a host cannot have a weaker key
+    signed than its declaration asks for. Exact, as certificate_status judges it: any other
+    key would be renewed again on every run."""
+    if not declared:
+        return
+    try:
+        wanted = declared_key_description(dict((k, v) for k, v in declared.items() if v is not None))
+    except KeyDeclarationError as error:
+        raise PolicyError(str(error))
+    asked = key_description(csr.public_key())
+    if asked != wanted:
+        raise PolicyError("the CSR's key is %s, the declaration says %s" % (asked, wanted))
 
 
 def check_allowed(names, profile, validity_days, params):
@@ -76,6 +104,8 @@ def check_allowed(names, profile, validity_days, params):
     if allowed_profiles is not None and profile is not None and profile not in allowed_profiles:
         raise PolicyError("profile %s is not allowed by the issuer (allowed_profiles: %s)"
                           % (profile, ", ".join(allowed_profiles)))
+    if validity_days is not None and not 1 <= validity_days <= MAX_VALIDITY_DAYS:
+        raise PolicyError("a %d-day certificate is outside 1 to %d days" % (validity_days, MAX_VALIDITY_DAYS))
     maximum = params.get("max_validity_days")
     if maximum is not None and validity_days is not None and validity_days > maximum:
         raise PolicyError("a %d-day certificate exceeds the issuer's max_validity_days of %d" % (validity_days, maximum))
@@ -86,6 +116,7 @@ def check_request(csr, profile, validity_days, params):
     policy does not allow. The message starts with O(requester) when given."""
     try:
         check_csr_names(csr, params.get("common_name"), params.get("subject_alt_names"))
+        check_csr_key(csr, params.get("key"))
         general_names = (parse_general_name(n) for n in params["subject_alt_names"]) \
             if params.get("subject_alt_names") is not None else subject_alt_names_of(csr)
         names = ["DNS:" + cn for cn in ([params["common_name"]] if params.get("common_name") is not None

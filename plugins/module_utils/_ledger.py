@@ -33,6 +33,7 @@ except ImportError:
 from ansible_collections.certfleet.pki.plugins.module_utils._crl import REVOCATION_REASONS, normalized_serial
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
+from ansible_collections.certfleet.pki.plugins.module_utils._files import errors_name
 from ansible_collections.certfleet.pki.plugins.module_utils._names import DeclarationError, safe_name
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     certificate_facts,
@@ -42,7 +43,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     to_pem,
 )
 
-_S3_LOCATION = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
+_S3_LOCATION = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?\Z")
 
 
 class LedgerError(CertfleetError):
@@ -78,7 +79,7 @@ class DirectoryStore:
         directory = os.path.dirname(path)
         os.makedirs(directory, 0o750, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-        with os.fdopen(descriptor, "w") as handle:
+        with errors_name(path), os.fdopen(descriptor, "w") as handle:
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())

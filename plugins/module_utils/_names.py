@@ -15,13 +15,18 @@ from ansible_collections.certfleet.pki.plugins.module_utils._errors import Certf
 
 # A certificate, site or issuer name becomes a directory and a config comment: one path
 # component of letters, digits, '.', '_' and '-', not starting with a dot.
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+# Every pattern is matched whole (fullmatch): '$' would also match before a final newline.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 # POSIX user and group names (useradd's default rule), as owner/group of installed files.
-_ACCOUNT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$")
+_ACCOUNT = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?")
 # An absolute path rendered into a server configuration: no white space, quotes, ';', '#',
 # braces or other characters a config parser gives a meaning to.
-_SAFE_PATH = re.compile(r"^/[A-Za-z0-9_./@+:-]*$")
+_SAFE_PATH = re.compile(r"/[A-Za-z0-9_./@+:-]*")
+# An environment variable name (POSIX): Ansible writes task environment names unquoted into
+# the command line that runs the module.
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASCII_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class DeclarationError(CertfleetError):
@@ -34,7 +39,7 @@ def _refuse(field, value, rule):
 
 def safe_name(value, field):
     """A name that is used as one path component."""
-    if not isinstance(value, str) or not _SAFE_NAME.match(value) or ".." in value:
+    if not isinstance(value, str) or not _SAFE_NAME.fullmatch(value) or ".." in value:
         _refuse(field, value, "must be 1 to 64 letters, digits, '.', '_' or '-', start with a letter "
                               "or digit and not contain '..'")
     return value
@@ -42,7 +47,7 @@ def safe_name(value, field):
 
 def _is_dns_name(text, wildcard):
     labels = text[2:].split(".") if wildcard and text.startswith("*.") else text.split(".")
-    return bool(text) and len(text) <= 253 and all(_DNS_LABEL.match(label) for label in labels)
+    return bool(text) and len(text) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in labels)
 
 
 def _dns_rule(wildcard):
@@ -51,10 +56,13 @@ def _dns_rule(wildcard):
 
 
 def _parsed_ip(text):
+    """The address, or None; a scoped IPv6 address (fe80::1%eth0) is refused: a certificate
+    cannot carry the scope, so it could never be issued as declared."""
     try:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    return None if getattr(address, "scope_id", None) else address
 
 
 def dns_name(value, field, wildcard=False):
@@ -72,15 +80,31 @@ def ip_address(value, field):
     return address
 
 
+def whole_number(value, field, minimum, maximum):
+    """An int, or a string of ASCII digits ('²'.isdigit() is true, int('²') fails), within
+    [minimum, maximum]."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not _ASCII_DIGITS.fullmatch(text) or not minimum <= int(text) <= maximum:
+        _refuse(field, value, "must be a whole number from %d to %d" % (minimum, maximum))
+    return int(text)
+
+
+def environment_name(value, field):
+    """A name that may stand unquoted on a command line as NAME=value."""
+    if not isinstance(value, str) or not _ENVIRONMENT_NAME.fullmatch(value):
+        _refuse(field, value, "is not an environment variable name (letters, digits and '_', not starting with a digit)")
+    return value
+
+
 def account_name(value, field):
-    if not isinstance(value, str) or not _ACCOUNT.match(value):
+    if not isinstance(value, str) or not _ACCOUNT.fullmatch(value):
         _refuse(field, value, "is not a user or group name")
     return value
 
 
 def config_path(value, field):
     """An absolute path that is safe to write into a configuration file unquoted."""
-    if not isinstance(value, str) or not _SAFE_PATH.match(value) or "/../" in value + "/" or "//" in value:
+    if not isinstance(value, str) or not _SAFE_PATH.fullmatch(value) or "/../" in value + "/" or "//" in value:
         _refuse(field, value, "must be an absolute path of letters, digits and '/._@+:-' without '..'")
     return value
 

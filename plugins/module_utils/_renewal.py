@@ -22,7 +22,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     subject_alt_names_of,
 )
 
-_RENEW_BEFORE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|%)\s*$")
+_RENEW_BEFORE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(d|%)\s*\Z")
 
 
 class RenewBeforeError(CertfleetError):

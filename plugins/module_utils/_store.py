@@ -26,7 +26,7 @@ import tempfile
 import time
 
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
+from ansible_collections.certfleet.pki.plugins.module_utils._files import errors_name, read_text
 
 DEFAULT_CERTIFICATES_DIR = "/etc/certfleet/certs"
 DEFAULT_STAGING_DIR = "/etc/certfleet/staging"
@@ -113,7 +113,8 @@ def write_secret_file(path, content):
     if os.path.lexists(temporary):
         os.remove(temporary)  # left by a killed run that had this process id
     try:
-        write_file(temporary, content, 0o600)
+        with errors_name(path):  # the key the user knows, not its temporary name
+            write_file(temporary, content, 0o600)
         os.rename(temporary, path)
     except Exception:
         if os.path.lexists(temporary):
@@ -194,7 +195,8 @@ class CertificateStore:
             for filename, content in files.items():
                 secret_mode = 0o640 if shared_with_group else 0o600
                 target = os.path.join(staging, filename)
-                write_file(target, content, secret_mode if filename in SECRET_FILES else 0o644)
+                with errors_name(target):
+                    write_file(target, content, secret_mode if filename in SECRET_FILES else 0o644)
                 set_attributes(target)
             os.chmod(staging, 0o750 if shared_with_group else 0o700)
             set_attributes(staging)
@@ -229,7 +231,7 @@ class CertificateStore:
         existing = set(self.versions())
         kept = [version for version in history if version in existing]
         temporary = os.path.join(self.directory, ".%s.%d" % (HISTORY, os.getpid()))
-        with open(temporary, "w") as handle:
+        with errors_name(temporary), open(temporary, "w") as handle:
             handle.write("".join(version + "\n" for version in kept))
             handle.flush()
             os.fsync(handle.fileno())

@@ -24,7 +24,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
 )
 
 OS_RELEASE = "/etc/os-release"
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def resolve_platform(choice):

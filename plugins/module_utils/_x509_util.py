@@ -24,6 +24,9 @@ except ImportError:
     pass  # the modules report the missing library with missing_required_lib
 
 PEM_MARKER = "-----BEGIN "
+CSR_MARKER = "-----BEGIN CERTIFICATE REQUEST-----"
+# A CSR is a key and a few names: ACM Private CA takes at most 32 KiB, and so does every issuer.
+MAX_CSR_BYTES = 32768
 _PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 
 # Subject keys as community.crypto's openssl_csr accepts them (short and long forms).
@@ -81,7 +84,14 @@ def load_certificate(value, what):
 
 
 def load_csr(value, what="csr"):
-    text = read_pem_input(value, what)
+    """A CSR from PEM content, never from a path: a host's CSR is data, and the issuer must not
+    open a file it names. (An operator's own file is read with read_pem_input first.)"""
+    text = value if isinstance(value, str) else ""
+    if CSR_MARKER not in text:
+        raise InputError("%s must be PEM content starting with %s (a file path is not read)" % (what, CSR_MARKER))
+    if len(text.encode()) > MAX_CSR_BYTES:
+        raise InputError("%s is %d bytes, more than the %d a certificate signing request may take"
+                         % (what, len(text.encode()), MAX_CSR_BYTES))
     try:
         csr = x509.load_pem_x509_csr(text.encode())
     except ValueError as error:

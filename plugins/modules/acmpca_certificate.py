@@ -177,6 +177,11 @@ options:
     description:
       - Serial number (hex, with or without colons) to revoke. With O(state=revoked) and no
         O(serial), the serial of O(current_certificate) is revoked.
+      - When O(current_certificate) comes from a host, give the host's declared O(common_name)
+        and O(subject_alt_names) instead of a serial: the certificate must then be PEM content,
+        signed by this CA (O(ca_certificate), or the CA's certificate read from ACM PCA) and
+        carry exactly those names, or nothing is revoked. A compromised host cannot have another
+        host's certificate revoked by reporting its serial (the certificate role always does this).
     type: str
   revocation_reason:
     description: Reason recorded in the CRL.
@@ -282,6 +287,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     validity_end,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, api_wait, fail
+from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import MAX_VALIDITY_DAYS
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
@@ -291,10 +297,16 @@ from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
     run_issuance,
     run_issuance_batch,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import check_request
+from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import (
+    PolicyError,
+    check_csr_names,
+    check_request,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import parse_renew_before, renewal_reason
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
+    PEM_MARKER,
     certificate_facts,
+    directly_issued_by,
     load_certificate,
     load_certificates,
     load_csr,
@@ -319,6 +331,9 @@ def api_validity(params):
                     else params["validity_days"]}
     if validity["Value"] < 1:
         raise AcmPcaError("the validity must be at least 1 (%s), got %d" % (validity["Type"], validity["Value"]))
+    if validity["Type"] == "DAYS" and validity["Value"] > MAX_VALIDITY_DAYS:
+        raise AcmPcaError("the validity of %d days is more than the %d any certfleet issuer signs"
+                          % (validity["Value"], MAX_VALIDITY_DAYS))
     return validity
 
 
@@ -344,8 +359,8 @@ class PrivateCaIssuer:
         if params["api_passthrough"] and not is_api_passthrough(self.template):
             raise AcmPcaError("api_passthrough is only honoured by *APIPassthrough / *APICSRPassthrough templates, "
                               "not by %s" % self.template)
-        self.csr_pem = read_pem_input(params["csr"], "csr")
-        self.csr = load_csr(self.csr_pem)
+        self.csr = load_csr(params["csr"])
+        self.csr_pem = params["csr"]
         self.current = load_certificate(params["current_certificate"], "current_certificate") \
             if params["current_certificate"] else None
         self.validity = api_validity(params)
@@ -362,14 +377,8 @@ class PrivateCaIssuer:
 
     def ca_certificate(self):
         """The CA certificate; the chain above the current certificate is kept for current_chain()."""
-        if self.params["ca_certificate"]:
-            certificates = load_certificates(self.params["ca_certificate"], "ca_certificate")
-            self.chain_pem = "".join(to_pem(c) for c in certificates)
-            return certificates[0]
-        reply = api_call(self.client, "get_certificate_authority_certificate", "read the certificate of CA %s" % self.ca_arn,
-                         CertificateAuthorityArn=self.ca_arn)
-        self.chain_pem = (reply["Certificate"].strip() + "\n" + reply.get("CertificateChain", "").strip()).strip() + "\n"
-        return load_certificate(reply["Certificate"], "CA certificate")
+        certificate, self.chain_pem = authority_certificate(self.client, self.ca_arn, self.params["ca_certificate"])
+        return certificate
 
     def renewal_reason(self):
         if self.current is None:
@@ -422,6 +431,18 @@ class PrivateCaIssuer:
                 reply.get("CertificateChain", "").strip() + "\n", dict(certificate_arn=arn))
 
 
+def authority_certificate(client, ca_arn, ca_certificate=None):
+    """(the CA certificate, the PEM of it and the chain above it): O(ca_certificate) when given,
+    else read from the CA."""
+    if ca_certificate:
+        certificates = load_certificates(ca_certificate, "ca_certificate")
+        return certificates[0], "".join(to_pem(c) for c in certificates)
+    reply = api_call(client, "get_certificate_authority_certificate", "read the certificate of CA %s" % ca_arn,
+                     CertificateAuthorityArn=ca_arn)
+    chain_pem = (reply["Certificate"].strip() + "\n" + reply.get("CertificateChain", "").strip()).strip() + "\n"
+    return load_certificate(reply["Certificate"], "CA certificate"), chain_pem
+
+
 def describe_authority(client, ca_arn):
     return api_call(client, "describe_certificate_authority", "describe CA %s" % ca_arn,
                     CertificateAuthorityArn=ca_arn)["CertificateAuthority"]
@@ -430,7 +451,9 @@ def describe_authority(client, ca_arn):
 def present(module, client):
     if module.params["requests"] is not None:
         return present_batch(module, client)
-    result = run_issuance(module, PrivateCaIssuer(module.params, client))
+    # A single O(csr) is the operator's own: it may name a file on the machine running the module.
+    result = run_issuance(module, PrivateCaIssuer(dict(module.params, csr=read_pem_input(module.params["csr"], "csr")),
+                                                  client))
     result["certificate_chain"] = result["chain"]
     return result
 
@@ -451,9 +474,33 @@ def present_batch(module, client):
     return dict(changed=any(result["changed"] for result in results), certificates=results)
 
 
+def owned_serial(params, client):
+    """The serial of O(current_certificate), a host's report, once it is shown to be this CA's
+    certificate for exactly the declared names: a host cannot have another host's certificate
+    revoked by reporting its serial."""
+    text = params["current_certificate"]
+    if PEM_MARKER not in text:
+        raise AcmPcaError("current_certificate must be PEM content when the declared names are given")
+    certificate = load_certificate(text, "current_certificate")
+    ca, _chain = authority_certificate(client, params["certificate_authority_arn"], params["ca_certificate"])
+    serial = certificate_facts(certificate)["serial"]
+    if not directly_issued_by(certificate, ca):
+        raise AcmPcaError("serial %s was not issued by CA %s; nothing was revoked" % (serial, params["certificate_authority_arn"]))
+    try:
+        check_csr_names(certificate, params["common_name"], params["subject_alt_names"], "certificate %s" % serial)
+    except PolicyError as error:
+        raise AcmPcaError("%s; it is not this host's certificate, nothing was revoked" % error)
+    return serial
+
+
 def revoked(module, client):
     params = module.params
-    if params["serial"]:
+    if params["current_certificate"] and (params["common_name"] or params["subject_alt_names"]):
+        if params["serial"]:
+            raise AcmPcaError("serial cannot be given with the declared names: the serial revoked is that of "
+                              "current_certificate, once it is shown to carry those names")
+        serial = owned_serial(params, client)
+    elif params["serial"]:
         serial = params["serial"].replace(":", "").lower()
     elif params["current_certificate"]:
         serial = certificate_facts(load_certificate(params["current_certificate"], "current_certificate"))["serial"]

@@ -65,7 +65,10 @@ options:
         description: The issuing CA certificate (PEM content or a path on the host); the certificate must be issued by it.
         type: str
       force:
-        description: Report this certificate as needing renewal whatever its state.
+        description:
+          - Report this certificate as needing renewal whatever its state, and return the
+            installed certificate (RV(certificates[].certificate)): a revocation of what is
+            replaced checks it against its CA and the declaration, never trusting the serial.
         type: bool
         default: false
       source_decides:
@@ -155,6 +158,10 @@ certificates:
     serial:
       description: Serial of the installed certificate, hex.
       type: str
+    certificate:
+      description: The installed certificate (PEM), for a certificate with O(certificates[].force) only.
+      type: str
+      returned: when forced and installed
     issuer:
       description: Issuer of the installed certificate (RFC 4514), as the certificate names it.
       type: str

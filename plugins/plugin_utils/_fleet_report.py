@@ -15,6 +15,7 @@ SCHEMA_VERSION = 1
 # Most urgent first; the report lists items in this order.
 ATTENTION_KINDS = (
     ("host_unreached", "critical", "host not reached"),
+    ("report_refused", "critical", "host's report refused (does not fit the schema)"),
     ("expired", "critical", "expired"),
     ("not_installed", "critical", "not installed"),
     ("key_mismatch", "critical", "key does not match"),
@@ -103,7 +104,8 @@ def trust_items(host, ca):
 
 def host_items(host, now):
     if not host["reached"]:
-        return [_item("host_unreached", host["name"], host["name"], host["error"])]
+        return [_item("report_refused" if host.get("refused") else "host_unreached", host["name"], host["name"],
+                      host["error"])]
     items = []
     for certificate in host["certificates"]:
         items += certificate_items(host["name"], certificate, now)
@@ -114,10 +116,93 @@ def host_items(host, now):
     return items
 
 
+# What a host's certificate_report result must look like before the controller reads it: a
+# compromised host may send anything, and one bad result must cost that host its entry, never
+# the fleet its report. Types: str, bool, int, ISO (an ISO 8601 time), a list of one type,
+# or a dict of fields; Optional() allows None (null).
+class Optional(object):  # pylint: disable=too-few-public-methods
+    def __init__(self, kind):
+        self.kind = kind
+
+
+ISO = "ISO 8601 time"
+_CA = {"subject": str, "not_after": ISO}
+_DESCRIBED = {"serial": str}
+CERTIFICATE_SCHEMA = {
+    "name": str, "issuer_name": str, "present": bool, "reasons": [str], "serial": Optional(str),
+    "not_after": Optional(ISO), "renew_at": Optional(ISO), "not_before": Optional(ISO), "key_matches": Optional(bool),
+    "expired": Optional(bool), "in_renewal_window": Optional(bool), "weak_key": Optional(str),
+    "sans_match": Optional(bool), "subject_alt_names": [str], "declared_subject_alt_names": [str],
+    "cas_expiring_first": [_CA], "source_decides": bool, "key_type": Optional(str),
+}
+SITE_SCHEMA = {
+    "name": str, "server": str, "address": str, "port": int, "server_name": str, "certificate": str,
+    "error": Optional(str), "serving": bool, "chain_verifies": Optional(bool), "chain_error": Optional(str),
+    "installed": Optional(_DESCRIBED), "served": Optional(_DESCRIBED),
+}
+TRUST_SCHEMA = {"path": str, "kind": str, "group": str, "error": Optional(str)}
+TRUST_READ_SCHEMA = dict(TRUST_SCHEMA, subject=str, not_after=ISO, expired=bool)
+RESULT_SCHEMA = {"generated_at": ISO, "certificates": [CERTIFICATE_SCHEMA], "sites": [SITE_SCHEMA],
+                 "trust": [TRUST_SCHEMA]}
+
+
+class SchemaError(ValueError):
+    pass
+
+
+def _check(value, kind, where):
+    if isinstance(kind, Optional):
+        return None if value is None else _check(value, kind.kind, where)
+    if isinstance(kind, list):
+        if not isinstance(value, list):
+            raise SchemaError("%s %.80r must be a list" % (where, value))
+        for index, item in enumerate(value):
+            _check(item, kind[0], "%s[%d]" % (where, index))
+    elif isinstance(kind, dict):
+        if not isinstance(value, dict):
+            raise SchemaError("%s %.80r must be a mapping" % (where or "the result", value))
+        for field, field_kind in kind.items():
+            _check(value.get(field), field_kind, "%s.%s" % (where, field) if where else field)
+    elif kind == ISO:
+        try:
+            parsed = datetime.datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise SchemaError("%s %.80r is not an %s with its time zone" % (where, value, ISO))
+    elif kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SchemaError("%s %.80r must be a whole number" % (where, value))
+    elif not isinstance(value, kind):
+        raise SchemaError("%s %.80r must be %s" % (where, value, {str: "text", bool: "true or false"}.get(kind, kind)))
+    return value
+
+
+def check_result(result):
+    """Refuse (SchemaError naming the field and the value) a certificate_report result the
+    report could not read safely."""
+    _check(result, RESULT_SCHEMA, "")
+    for index, certificate in enumerate(result["certificates"]):
+        if certificate["present"]:
+            _check(certificate, dict(CERTIFICATE_SCHEMA, serial=str, not_after=ISO, key_matches=bool, expired=bool,
+                                     in_renewal_window=bool), "certificates[%d]" % index)
+    for index, ca in enumerate(result["trust"]):
+        if ca["error"] is None:
+            _check(ca, TRUST_READ_SCHEMA, "trust[%d]" % index)
+
+
+def _unreached(name, error):
+    return dict(name=name, reached=False, error=error, certificates=[], sites=[], trust=[], generated_at=None)
+
+
 def _host(name, result, now):
+    if result and result.get("refused"):
+        return dict(_unreached(name, str(result.get("msg"))), refused=True)
     if not result or result.get("failed") or result.get("unreachable") or result.get("skipped"):
-        error = (result or {}).get("msg") or "no report from this host (failed or unreachable)"
-        return dict(name=name, reached=False, error=error, certificates=[], sites=[], trust=[], generated_at=None)
+        return _unreached(name, str((result or {}).get("msg") or "no report from this host (failed or unreachable)"))
+    try:
+        check_result(result)
+    except SchemaError as error:
+        return dict(_unreached(name, "its report was refused: %s" % error), refused=True)
     certificates = [dict(certificate, days_left=days_left(certificate.get("not_after"), now))
                     for certificate in result["certificates"]]
     return dict(name=name, reached=True, error=None, certificates=certificates, sites=result["sites"],

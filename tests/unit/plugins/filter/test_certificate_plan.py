@@ -74,7 +74,7 @@ def test_paths_come_from_the_store_layout_and_each_run_stages_its_own_key():
     ({"key": {"type": "rsa", "size": 1024}}, "key.size 1024 is not one of 2048, 3072, 4096"),
     ({"key": {"type": "dsa"}}, "key {'type': 'dsa'} must be"),
     ({"key": {"type": "rsa"}}, "certificate 'web': key.size is required for an RSA key: one of 2048, 3072, 4096"),
-    ({"validity_days": 0}, "validity_days 0 must be a whole number of at least 1"),
+    ({"validity_days": 0}, "validity_days 0 must be a whole number from 1 to 9125"),
     ({"renew_before": "30d", "validity_days": 7}, "renew_before '30d' with renewal jitter 0.2 reaches back"),
     ({"renew_before": "90%"}, "renew_before '90%' with renewal jitter 0.2 reaches back"),
     ({"renew_before": "soon"}, "renew_before 'soon' must be a number of days"),
@@ -154,7 +154,8 @@ def test_the_renewal_window_in_days_goes_to_the_issuer_check():
 def test_issuing_options_split_into_the_request_and_the_connection_it_shares():
     hsm, pca = plan([cert(), cert(name="api", issuer="pca")])
     assert hsm["request"] == {"common_name": "web-1.example.internal", "subject_alt_names": ["DNS:web-1.example.internal"],
-                              "validity_days": 90, "requester": "web-1/web", "profile": "server"}
+                              "validity_days": 90, "requester": "web-1/web", "profile": "server",
+                              "key": {"type": "ec", "curve": "secp256r1"}}
     assert hsm["connection"] == {"pkcs11_module": "/usr/lib/softhsm/libsofthsm2.so", "token_label": "pki",
                                  "key_label": "ca", "ca_certificate": "PEM"}
     assert set(pca["connection"]) == {"certificate_authority_arn", "template_arn"} and "profile" not in pca["request"]

@@ -5,6 +5,8 @@ import datetime
 import html.parser
 import json
 
+import pytest
+
 from ansible_collections.certfleet.pki.plugins.filter.report_options import (
     report_certificates,
     report_sites,
@@ -149,3 +151,26 @@ def test_the_run_summary_says_what_each_host_had_done():
         "c: issued api; renewed web; rolled back /etc/certfleet/certs/web; FAILED: nginx: the served certificate does not verify",
         "d: delivered tls"]
     assert run_summary(hostvars, ["a"], ["a"], check_mode=True) == ["a: would be issued api; would be renewed web"]
+
+
+# A compromised host may send any result (issue 28): one that does not fit the schema costs
+# that host its entry, named with the field and the value, and the report is still written.
+@pytest.mark.parametrize("bad, field", [
+    (dict(certificates=[dict(certificate(), not_after="next tuesday")]), "certificates[0].not_after 'next tuesday'"),
+    (dict(certificates=[{k: v for k, v in certificate().items() if k != "present"}]), "certificates[0].present None"),
+    (dict(certificates=[certificate(not_after=None)]), "certificates[0].not_after None"),
+    (dict(sites=[site(port="443")]), "sites[0].port '443' must be a whole number"),
+    (dict(sites=[site(served="<script>")]), "sites[0].served '<script>' must be a mapping"),
+    (dict(trust=[dict(path="/x", kind="bundle", group="/x", error=None, subject="CN=x", not_after=iso(3))]),
+     "trust[0].expired None"),
+    (dict(certificates="all of them"), "certificates 'all of them' must be a list"),
+    (dict(generated_at="2026-11-29T12:00:00"), "generated_at '2026-11-29T12:00:00' is not an ISO 8601 time with its time zone"),
+])
+def test_a_result_that_does_not_fit_the_schema_fails_that_host_alone(bad, field):
+    lying = dict(result([certificate()], [site()]), **bad)
+    report = build([("liar", lying), ("honest", result([certificate()], [site()]))], now=NOW)
+    assert kinds(report) == [("report_refused", "liar", "liar")]
+    assert field in report["attention"][0]["message"]
+    honest = [host for host in report["hosts"] if host["name"] == "honest"][0]
+    assert honest["reached"] and len(honest["certificates"]) == 1
+    render(report)  # the page is still made

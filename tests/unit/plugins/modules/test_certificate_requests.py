@@ -1,5 +1,6 @@
 """certificate_requests: every due key and CSR of a host in one run; keys stay on the host."""
 
+import errno
 import os
 import stat
 
@@ -58,3 +59,12 @@ def test_check_mode_writes_nothing_and_absent_removes_only_new_keys(tmp_path, mo
 def test_an_rsa_key_without_size_is_refused_by_name(tmp_path, module_runner):
     result = module_runner(certificate_requests, dict(requests=[request(tmp_path, "web", key={"type": "rsa"})]))
     assert result["failed"] and "an RSA key needs a size" in result["msg"]
+
+
+def test_a_full_disk_names_the_key_it_could_not_write(tmp_path, module_runner, monkeypatch):
+    def no_space(_descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")  # as fsync() raises it: no file name
+    monkeypatch.setattr(os, "fsync", no_space)
+    wanted = request(tmp_path, "web")
+    result = module_runner(certificate_requests, dict(requests=[wanted]))
+    assert result["failed"] and result["msg"] == "cannot write %s: No space left on device" % wanted["key_path"]

@@ -17,7 +17,8 @@ def report(hosts):
     def certificate(index):
         return dict(name="web", issuer_name="hsm", present=True, key_matches=True, serial="%x" % index, expired=False,
                     not_after=(NOW + datetime.timedelta(days=10 + index)).isoformat(), in_renewal_window=False,
-                    weak_key=None, sans_match=True, cas_expiring_first=[])
+                    weak_key=None, sans_match=True, cas_expiring_first=[], reasons=[], subject_alt_names=["DNS:a"],
+                    declared_subject_alt_names=["DNS:a"], source_decides=False)
     site = dict(name="www", server="nginx", certificate="web", address="127.0.0.1", port=443, server_name="a",
                 installed=dict(serial="1"), served=dict(serial="1"), serving=True, chain_verifies=True, error=None)
     return fleet_report([("host-%04d" % index, dict(certificates=[certificate(index)], sites=[site], trust=[],
