@@ -129,3 +129,65 @@ def test_an_honest_csr_with_the_declared_names_is_issued(module_runner, monkeypa
         expect_fetch(stubber)
         result = run(module_runner, csr=HONEST, **DECLARED)
     assert result["changed"] and result["certificate"] == to_pem(LEAF)
+
+
+# Issue 28, attack 4: revoke.yml used to revoke whatever serial a host reported. With the
+# host's declared names, the revoked serial is that of a certificate the CA signed for exactly
+# those names; a host reporting another host's certificate (or a forged one) revokes nothing.
+def _leaf(common_name, sans, signer_key=None):
+    from cryptography.x509.oid import NameOID as Oid
+    from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
+    from ansible_collections.certfleet.pki.plugins.module_utils._signers import SoftwareSigner
+    from helpers.acmpca import CA_CERT, CA_KEY
+    issuer_key = signer_key or CA_KEY
+    issuer = CA_CERT if signer_key is None else build_certificate(
+        SoftwareSigner(signer_key), "root_ca", CA_CERT.subject, signer_key.public_key(), validity_days=30)[0]
+    return build_certificate(SoftwareSigner(issuer_key), "server", x509.Name([x509.NameAttribute(Oid.COMMON_NAME, common_name)]),
+                             ec.generate_private_key(ec.SECP256R1()).public_key(), issuer,
+                             [x509.DNSName(n) for n in sans], validity_days=30)[0]
+
+
+WEB1 = dict(common_name="web-1.example.internal", subject_alt_names=["DNS:web-1.example.internal"])
+
+
+def _expect_ca_certificate(stubbed):
+    from helpers.acmpca import CA_ARN, CA_CERT
+    stubbed.add_response("get_certificate_authority_certificate", {"Certificate": to_pem(CA_CERT)},
+                         {"CertificateAuthorityArn": CA_ARN})
+
+
+def test_a_host_reporting_another_hosts_certificate_revokes_nothing(module_runner, stubbed):
+    _expect_ca_certificate(stubbed)  # and no revoke_certificate: the Stubber fails the test on one
+    others = _leaf("nginx-1.example.internal", ["nginx-1.example.internal"])
+    result = run(module_runner, state="revoked", current_certificate=to_pem(others), revocation_reason="KEY_COMPROMISE",
+                 **WEB1)
+    assert result.get("failed") and "it is not this host's certificate, nothing was revoked" in result["msg"], result
+    assert "nginx-1.example.internal" in result["msg"]
+
+
+def test_a_certificate_the_ca_did_not_sign_revokes_nothing(module_runner, stubbed):
+    _expect_ca_certificate(stubbed)
+    forged = _leaf("web-1.example.internal", ["web-1.example.internal"], signer_key=ec.generate_private_key(ec.SECP256R1()))
+    result = run(module_runner, state="revoked", current_certificate=to_pem(forged), **WEB1)
+    assert result.get("failed") and "was not issued by CA" in result["msg"], result
+
+
+def test_a_path_or_a_bare_serial_from_a_host_revokes_nothing(module_runner, stubbed, tmp_path):
+    mine = tmp_path / "mine.pem"
+    mine.write_text(to_pem(_leaf("web-1.example.internal", ["web-1.example.internal"])))
+    result = run(module_runner, state="revoked", current_certificate=str(mine), **WEB1)
+    assert result.get("failed") and "current_certificate must be PEM content" in result["msg"], result
+    result = run(module_runner, state="revoked", current_certificate=mine.read_text(), serial="abcde", **WEB1)
+    assert result.get("failed") and "serial cannot be given with the declared names" in result["msg"], result
+
+
+def test_the_hosts_own_certificate_is_revoked(module_runner, stubbed):
+    from helpers.acmpca import CA_ARN
+    from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import serial_for_api
+    own = _leaf("web-1.example.internal", ["web-1.example.internal"])
+    serial = "%x" % own.serial_number
+    _expect_ca_certificate(stubbed)
+    stubbed.add_response("revoke_certificate", {}, {"CertificateAuthorityArn": CA_ARN, "CertificateSerial": serial_for_api(serial),
+                                                    "RevocationReason": "SUPERSEDED"})
+    result = run(module_runner, state="revoked", current_certificate=to_pem(own), revocation_reason="SUPERSEDED", **WEB1)
+    assert result["changed"] and result["serial"] == serial, result
