@@ -12,11 +12,23 @@ def _names(items):
     return ", ".join(items)
 
 
+def _readable_status(status):
+    """(certificates by name, due names) of a certificate_status result, or None when it does not
+    have that shape: a host's result is its own word, and one host's must not break the summary."""
+    certificates, due = status.get("certificates", []), status.get("due", [])
+    if not (isinstance(certificates, list) and isinstance(due, list) and all(isinstance(name, str) for name in due)
+            and all(isinstance(entry, dict) and isinstance(entry.get("name"), str) for entry in certificates)):
+        return None
+    return dict((entry["name"], entry) for entry in certificates), due
+
+
 def host_summary(variables, active, check_mode=False):
     """The summary line of one host, from the facts the certificate and safe_reload roles left."""
     status = variables.get("__certfleet_status") or {}
-    entries = dict((entry["name"], entry) for entry in status.get("certificates", []))
-    due = status.get("due", [])
+    readable = _readable_status(status) if isinstance(status, dict) else None
+    if readable is None:
+        return "FAILED: its certificate_status result was refused (see the task output above)"
+    entries, due = readable
     issued = [name for name in due if not entries.get(name, {}).get("present")]
     renewed = [name for name in due if entries.get(name, {}).get("present")]
     delivered = sorted(name for name, result in (variables.get("__certfleet_delivered") or {}).items()

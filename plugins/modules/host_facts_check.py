@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: host_facts_check
-short_description: Refuse a host whose facts carry one of the collection's variables
+short_description: Refuse a host whose facts carry the collection's variables, or whose results do not fit
 version_added: 0.3.0
 description:
   - Fails the host when its facts (C(ansible_facts)) carry a variable named C(certfleet_*) or
@@ -20,9 +20,22 @@ description:
   - The roles of this collection run it before every step that acts on a host's behalf on the
     controller (signing, revoking, reading a ledger, writing the report). Only that host fails;
     the others go on.
+  - With O(status) or O(requests), also fails the host when that result of its own does not fit
+    its schema (only its declared certificate names, hexadecimal serials, PEM text), so that one
+    host's malformed answer fails that host alone and never the templating of the whole batch.
   - Runs on the controller, in the action itself; nothing is sent to the host.
   - The threat model, and what each defence covers, is in the collection's docs/security.md.
-options: {}
+options:
+  declared:
+    description: The host's declared certificate names (from its plan); needed with O(status) or O(requests).
+    type: list
+    elements: str
+  status:
+    description: The host's M(certfleet.pki.certificate_status) result.
+    type: raw
+  requests:
+    description: The host's M(certfleet.pki.certificate_requests) result.
+    type: raw
 attributes:
   check_mode:
     support: full
@@ -37,20 +50,32 @@ author:
 EXAMPLES = r'''
 - name: No host may replace the operator's declarations through its facts
   certfleet.pki.host_facts_check:
+
+- name: And its status result is data of the expected shape
+  certfleet.pki.host_facts_check:
+    status: "{{ status }}"
+    declared: "{{ planned | map(attribute='name') | list }}"
 '''
 
 RETURN = r'''
 msg:
-  description: Why the host was refused, naming the variables its facts carry.
+  description: Why the host was refused, naming the variables its facts carry or the field of its result.
   returned: when refused
   type: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
+# The action plugin (plugins/action/host_facts_check.py) validates its arguments with this spec.
+ARGUMENT_SPEC = dict(
+    declared=dict(type="list", elements="str"),
+    status=dict(type="raw"),
+    requests=dict(type="raw"),
+)
+
 
 def main():
-    module = AnsibleModule(argument_spec={}, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="certfleet.pki.host_facts_check runs on the controller, as an action; it cannot run as a module")
 
 

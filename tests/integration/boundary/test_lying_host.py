@@ -131,6 +131,17 @@ def test_a_bad_csr_fails_its_host_alone_and_the_batch_is_signed(fleet, moto, tmp
     assert len(issued_csrs(moto)) - before == 2
 
 
+def test_a_malformed_status_fails_its_host_alone_and_the_batch_is_signed(fleet, moto):
+    fleet.lie({"patch": {"certificate_status": [["due", 5]]}})
+    serials = dict((host, fleet.installed(host) and serial_of(fleet.installed(host))) for host in ("honest-1", "honest-2"))
+    run = fleet.playbook(os.path.join(PLAYBOOKS, "site.yml"), "-e", '{"certfleet_force_renew": ["web"]}')
+    fleet.lie({})
+    recap = play_recap(run.stdout)
+    assert recap["liar"][1] == 1 and recap["honest-1"][1] == 0 and recap["honest-2"][1] == 0, run.stdout[-3000:]
+    assert "liar: refused: its certificate_status result: due 5 must be a list of its declared certificate names" in run.stdout
+    assert [serial_of(fleet.installed(host)) != serials[host] for host in ("honest-1", "honest-2")] == [True, True]
+
+
 def test_a_host_cannot_have_another_hosts_certificate_revoked(fleet, moto):
     run = fleet.playbook(os.path.join(PLAYBOOKS, "site.yml"))
     assert play_recap(run.stdout)["liar"][1] == 0, run.stdout[-3000:]  # the liar holds its own certificate now

@@ -56,25 +56,3 @@ def test_a_host_whose_facts_carry_a_declaration_is_refused_and_the_others_report
     assert "its facts carry certfleet_certificates" in result["attention"][0]["message"]
     assert [host["reached"] for host in result["report"]["hosts"]] == [True, False]  # honest, liar
 
-
-def host_facts_check(task_vars):
-    from ansible_collections.certfleet.pki.plugins.action.host_facts_check import ActionModule as Check
-    task = Task()
-    task.args = {}
-    task.action = "certfleet.pki.host_facts_check"
-    return Check(task, mock.MagicMock(), mock.MagicMock(), loader=None, templar=None, shared_loader_obj=None).run(
-        task_vars=task_vars)
-
-
-@pytest.mark.parametrize("facts, refused", [
-    ({"certfleet_issuers": {}}, "certfleet_issuers"),
-    ({"__certfleet_planned": [], "certfleet_issue_on_host": True}, "__certfleet_planned, certfleet_issue_on_host"),
-])
-def test_host_facts_check_refuses_a_host_whose_facts_carry_the_collections_variables(facts, refused):
-    result = host_facts_check(dict(inventory_hostname="web-1", ansible_facts=dict(facts, os_family="Debian")))
-    assert result["failed"] and result["msg"].startswith("web-1: refused: its facts carry %s," % refused)
-
-
-def test_host_facts_check_passes_an_honest_host():
-    result = host_facts_check(dict(inventory_hostname="web-1", ansible_facts={"os_family": "Debian", "certfleetx": 1}))
-    assert not result.get("failed") and result["changed"] is False

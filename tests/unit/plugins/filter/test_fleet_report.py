@@ -153,6 +153,13 @@ def test_the_run_summary_says_what_each_host_had_done():
     assert run_summary(hostvars, ["a"], ["a"], check_mode=True) == ["a: would be issued api; would be renewed web"]
 
 
+@pytest.mark.parametrize("status", [dict(due=5, certificates=[]), dict(due=["web"], certificates=["web"]), "everything"])
+def test_a_status_result_that_does_not_fit_fails_that_host_line_alone(status):
+    hostvars = {"liar": {"__certfleet_status": status}, "b": {"__certfleet_status": dict(certificates=[], due=[])}}
+    assert run_summary(hostvars, ["liar", "b"], ["b"]) == [
+        "liar: FAILED: its certificate_status result was refused (see the task output above)", "b: nothing to do"]
+
+
 # A compromised host may send any result (issue 28): one that does not fit the schema costs
 # that host its entry, named with the field and the value, and the report is still written.
 @pytest.mark.parametrize("bad, field", [
