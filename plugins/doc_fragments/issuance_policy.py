@@ -46,7 +46,7 @@ options:
   key:
     description:
       - The declared key. The CSR's key must be exactly this kind (type, curve or size), or
-        nothing is signed: a host cannot have a weaker key signed than it was declared with.
+        nothing is signed. A host cannot have a weaker key signed than it was declared with.
       - When not set, any key the issuer can sign is taken.
     type: dict
     suboptions:

@@ -16,7 +16,7 @@ options:
       - The certificate signing request, as PEM content or the path of a PEM file on the
         machine that runs the module (the operator's own file). Its signature is checked.
         Required to issue a certificate.
-      - The C(csr) of each O(requests) entry (a host's CSR) is PEM content only, at most 32 KiB:
+      - The C(csr) of each O(requests) entry (a host's CSR) is PEM content only, at most 32 KiB;
         it is never read as a path.
     type: str
   current_certificate:

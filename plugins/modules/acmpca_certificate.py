@@ -143,6 +143,21 @@ options:
       max_validity_days:
         description: Issuer policy for this request (see O(max_validity_days)).
         type: int
+      key:
+        description: The key this request's CSR must hold (see O(key)).
+        type: dict
+        suboptions:
+          type:
+            description: V(ec) or V(rsa).
+            type: str
+            choices: [ec, rsa]
+            default: ec
+          curve:
+            description: The curve of an EC key.
+            type: str
+          size:
+            description: The size of an RSA key, in bits.
+            type: int
       validity_days:
         description: Validity of this certificate, in days.
         type: int
@@ -178,7 +193,7 @@ options:
       - Serial number (hex, with or without colons) to revoke. With O(state=revoked) and no
         O(serial), the serial of O(current_certificate) is revoked.
       - When O(current_certificate) comes from a host, give the host's declared O(common_name)
-        and O(subject_alt_names) instead of a serial: the certificate must then be PEM content,
+        and O(subject_alt_names) instead of a serial. The certificate must then be PEM content,
         signed by this CA (O(ca_certificate), or the CA's certificate read from ACM PCA) and
         carry exactly those names, or nothing is revoked. A compromised host cannot have another
         host's certificate revoked by reporting its serial (the certificate role always does this).

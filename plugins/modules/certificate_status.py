@@ -67,7 +67,7 @@ options:
       force:
         description:
           - Report this certificate as needing renewal whatever its state, and return the
-            installed certificate (RV(certificates[].certificate)): a revocation of what is
+            installed certificate (RV(certificates[].certificate)), so that a revocation of what is
             replaced checks it against its CA and the declaration, never trusting the serial.
         type: bool
         default: false

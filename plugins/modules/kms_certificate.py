@@ -88,6 +88,21 @@ options:
       max_validity_days:
         description: Issuer policy for this request (see O(max_validity_days)).
         type: int
+      key:
+        description: The key this request's CSR must hold (see O(key)).
+        type: dict
+        suboptions:
+          type:
+            description: V(ec) or V(rsa).
+            type: str
+            choices: [ec, rsa]
+            default: ec
+          curve:
+            description: The curve of an EC key.
+            type: str
+          size:
+            description: The size of an RSA key, in bits.
+            type: int
       validity_days:
         description: Validity of this certificate, in days.
         type: int

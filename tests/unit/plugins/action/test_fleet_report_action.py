@@ -55,4 +55,3 @@ def test_a_host_whose_facts_carry_a_declaration_is_refused_and_the_others_report
     assert [(item["kind"], item["host"]) for item in result["attention"]] == [("report_refused", "liar")]
     assert "its facts carry certfleet_certificates" in result["attention"][0]["message"]
     assert [host["reached"] for host in result["report"]["hosts"]] == [True, False]  # honest, liar
-
