@@ -29,9 +29,14 @@ from ansible_collections.certfleet.pki.plugins.module_utils._signers import key_
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import read_pem_input, same_public_key
 
 
-# RFC 5280 CRLReason names, as ACM PCA's RevokeCertificate spells them.
-REVOCATION_REASONS = ("UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED",
-                      "SUPERSEDED", "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE")
+# RFC 5280 CRLReason names as ACM PCA's RevokeCertificate spells them (the ledger's too) ->
+# cryptography's reason flags, by name: two differ from the lower-cased name.
+_REASON_FLAGS = {"UNSPECIFIED": "unspecified", "KEY_COMPROMISE": "key_compromise",
+                 "CERTIFICATE_AUTHORITY_COMPROMISE": "ca_compromise", "AFFILIATION_CHANGED": "affiliation_changed",
+                 "SUPERSEDED": "superseded", "CESSATION_OF_OPERATION": "cessation_of_operation",
+                 "PRIVILEGE_WITHDRAWN": "privilege_withdrawn", "A_A_COMPROMISE": "aa_compromise"}
+_REASON_NAMES = dict((flag, name) for name, flag in _REASON_FLAGS.items())
+REVOCATION_REASONS = tuple(_REASON_FLAGS)
 _SERIAL = re.compile(r"^[0-9a-f]{1,40}\Z")
 
 
@@ -48,7 +53,7 @@ def normalized_serial(serial):
 
 
 def _reason_flag(reason):
-    return getattr(x509.ReasonFlags, reason.lower())
+    return getattr(x509.ReasonFlags, _REASON_FLAGS[reason])
 
 
 def parse_revoked(entries, now):
@@ -130,7 +135,8 @@ def revoked_of(crl):
     listed = {}
     for entry in crl:
         try:
-            reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name.upper()
+            flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
+            reason = _REASON_NAMES.get(flag, flag.upper())
         except x509.ExtensionNotFound:
             reason = "UNSPECIFIED"
         listed[entry.serial_number] = (reason, _utc(entry, "revocation_date"))

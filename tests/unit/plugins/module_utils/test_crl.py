@@ -161,3 +161,31 @@ def test_expired_certificates_leave_the_crl(ca):
 def test_bad_revoked_entries_are_named(bad, message):
     with pytest.raises(CrlError, match=message):
         parse_revoked([bad], NOW)
+
+
+# Issue 29, defect 2: every reason the ledger accepts signs into a CRL with its RFC 5280
+# reason code (CERTIFICATE_AUTHORITY_COMPROMISE and A_A_COMPROMISE used to stop CRL signing
+# for good), and reads back as the ledger's name.
+RFC5280_REASON_CODES = {"KEY_COMPROMISE": x509.ReasonFlags.key_compromise,
+                        "CERTIFICATE_AUTHORITY_COMPROMISE": x509.ReasonFlags.ca_compromise,
+                        "AFFILIATION_CHANGED": x509.ReasonFlags.affiliation_changed,
+                        "SUPERSEDED": x509.ReasonFlags.superseded,
+                        "CESSATION_OF_OPERATION": x509.ReasonFlags.cessation_of_operation,
+                        "PRIVILEGE_WITHDRAWN": x509.ReasonFlags.privilege_withdrawn,
+                        "A_A_COMPROMISE": x509.ReasonFlags.aa_compromise}
+
+
+def test_every_reason_the_ledger_accepts_signs_with_its_reason_code(ca):
+    from ansible_collections.certfleet.pki.plugins.module_utils._crl import REVOCATION_REASONS
+    signer, ca_certificate = ca
+    leaves = dict((reason, leaf(ca, reason.lower())) for reason in REVOCATION_REASONS)
+    revoked = parse_revoked([entry(certificate, reason) for reason, certificate in leaves.items()], NOW)
+    crl = build_crl(signer, ca_certificate, revoked, 7, NOW, NOW + WEEK)
+    by_serial = dict((item.serial_number, item) for item in crl)
+    for reason, certificate in leaves.items():
+        extensions = by_serial[certificate.serial_number].extensions
+        if reason == "UNSPECIFIED":
+            assert not any(isinstance(e.value, x509.CRLReason) for e in extensions)
+        else:
+            assert extensions.get_extension_for_class(x509.CRLReason).value.reason == RFC5280_REASON_CODES[reason]
+    assert revoked_of(crl) == revoked
