@@ -108,8 +108,21 @@ crl_published:
   type: bool
 '''
 
-from ansible_collections.certfleet.pki.plugins.module_utils._crl import REVOCATION_REASONS, crl_number, load_crl, normalized_serial
-from ansible_collections.certfleet.pki.plugins.module_utils._ledger import LedgerError, ledger_module, open_ledger, run_ledger_module
+from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
+    REVOCATION_REASONS,
+    crl_number,
+    load_crl,
+    normalized_serial,
+    parse_revoked,
+    revoked_of,
+)
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
+    LedgerError,
+    ledger_module,
+    open_ledger,
+    run_ledger_module,
+    utc_now,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, load_certificate
 
 
@@ -145,11 +158,24 @@ def _revoke(ledger, serials, reason, check_mode):
     return revoked
 
 
+def _check_complete(ledger, crl):
+    """A CRL may replace the ledger's only if it lists every unexpired serial the ledger has
+    revoked: one signed from an older read (a refresh that raced a revocation) would otherwise
+    take a revocation back off the CRL. Its number cannot tell: the number is the signing time."""
+    listed = revoked_of(crl)
+    missing = sorted("%x" % serial for serial in parse_revoked(ledger.revoked(), utc_now()) if serial not in listed)
+    if missing:
+        raise LedgerError("the CRL lacks %s, revoked in the ledger since it was signed; nothing was published "
+                          "(run again: the next CRL is signed from the ledger's current revocations)" % ", ".join(missing))
+
+
 def _publish(ledger, crl_pem, check_mode):
-    """Publish ``crl_pem`` unless the ledger's CRL is as new or newer."""
-    new_number = crl_number(load_crl(crl_pem, "crl"))
+    """Publish ``crl_pem`` unless the ledger's CRL is as new or newer, or lists a revocation it lacks."""
+    crl = load_crl(crl_pem, "crl")
+    new_number = crl_number(crl)
     if new_number is None:
         raise LedgerError("crl carries no CRL number; publish CRLs made by certfleet.pki.pkcs11_crl")
+    _check_complete(ledger, crl)
     current_pem, version = ledger.crl()
     current = load_crl(current_pem, "the ledger's CRL") if current_pem else None
     if current is not None and (crl_number(current) or 0) >= new_number:

@@ -96,6 +96,33 @@ def test_an_older_crl_never_replaces_a_newer_one(ca, tmp_path, module_runner):
     assert nearly_stale["crl_reason"].startswith("nextUpdate is within the refresh window")
 
 
+def test_a_crl_made_from_a_stale_read_never_replaces_one_that_lists_more(ca, tmp_path, module_runner):
+    """Issue 29, defect 3: run A (a periodic refresh) reads the revocations; run B revokes and
+    publishes; A then publishes what it signed from its stale read, with a higher CRL number
+    (the number is the signing time). The ledger keeps B's CRL: it lists a serial A's lacks."""
+    signer, root = ca
+    location = str(tmp_path / "ledger")
+    (first, first_serial), (second, second_serial) = issue(ca, "web-1"), issue(ca, "web-2")
+    base = dict(location=location, ca="ca")
+    module_runner(certificate_ledger, dict(base, certificates=[dict(certificate=first, host="web-1", name="web"),
+                                                               dict(certificate=second, host="web-2", name="web")],
+                                           revoke=[first_serial], revocation_reason="KEY_COMPROMISE"))
+    week = datetime.timedelta(days=7)
+    stale_read = {int(first_serial, 16): ("KEY_COMPROMISE", NOW)}
+    # B: revokes the second certificate and publishes a CRL listing both.
+    module_runner(certificate_ledger, dict(base, revoke=[second_serial], revocation_reason="SUPERSEDED"))
+    both = dict(stale_read)
+    both[int(second_serial, 16)] = ("SUPERSEDED", NOW)
+    published_b = crl_pem(build_crl(signer, root, both, 100, NOW, NOW + week))
+    assert module_runner(certificate_ledger, dict(base, crl=published_b))["crl_published"] is True
+    # A: signed later (a higher number) from its read before B's revocation.
+    stale = crl_pem(build_crl(signer, root, stale_read, 101, NOW, NOW + week))
+    for check_mode in (True, False):
+        refused = module_runner(certificate_ledger, dict(base, crl=stale), check_mode=check_mode)
+        assert refused.get("failed") and "lacks %s, revoked in the ledger" % second_serial in refused["msg"], refused
+    assert module_runner(certificate_ledger_info, base)["crl"] == published_b
+
+
 def test_relative_location_is_named(module_runner):
     result = module_runner(certificate_ledger_info, dict(location="ledger", ca="ca"))
     assert result["failed"] is True and "ledger location 'ledger' must be an absolute directory path" in result["msg"]
