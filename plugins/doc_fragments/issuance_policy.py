@@ -34,6 +34,14 @@ options:
       - When not set, any name is allowed.
     type: list
     elements: str
+  allow_wildcards:
+    description:
+      - Issuer policy. Whether a wildcard name (C(DNS:*.example.com)) may be signed. It must then
+        also be in O(allowed_names) as it is written - a pattern such as C(*.example.com) allows
+        the names below it (C(www.example.com)), never the wildcard certificate itself.
+      - Applies only when O(allowed_names) is set.
+    type: bool
+    default: false
   allowed_profiles:
     description: Issuer policy. The profiles (V(server), V(client), ...) this issuer may sign; any when not set.
     type: list

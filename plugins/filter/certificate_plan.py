@@ -50,7 +50,7 @@ PROFILES = ("server", "client", "server_client")
 CERTIFICATE_KEYS = {"name", "issuer", "common_name", "subject_alt_names", "key", "key_reuse", "renew_before",
                     "validity_days", "owner", "group", "formats", "pkcs12_passphrase", "consumers", "profile",
                     "fullchain_root"}
-POLICY_KEYS = {"allowed_names", "allowed_profiles", "max_validity_days"}
+POLICY_KEYS = {"allowed_names", "allowed_profiles", "max_validity_days", "allow_wildcards"}
 # Per provider: (required options, optional options) besides provider, environment and the policy.
 PROVIDERS = {
     "pkcs11": ({"pkcs11_module", "token_label", "key_label", "ca_certificate"},

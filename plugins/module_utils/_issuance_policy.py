@@ -40,6 +40,7 @@ def issuance_policy_argument_spec():
         allowed_names=dict(type="list", elements="str"),
         allowed_profiles=dict(type="list", elements="str"),
         max_validity_days=dict(type="int"),
+        allow_wildcards=dict(type="bool", default=False),
         requester=dict(type="str"),
         # The declared key (a key type, not a key): the CSR's key must be of this kind.
         key=dict(type="dict", no_log=False, options=dict(
@@ -98,7 +99,11 @@ def check_allowed(names, profile, validity_days, params):
     patterns = params.get("allowed_names")
     if patterns is not None:
         for name in names:
-            if not any(name_matches(name, pattern) for pattern in patterns):
+            if name.startswith("DNS:*"):  # a pattern allows names below it, never the wildcard itself
+                if not (params.get("allow_wildcards") and name[4:].lower() in [p.lower() for p in patterns]):
+                    raise PolicyError("%s is a wildcard: the issuer signs one only with allow_wildcards: true and the "
+                                      "name itself in allowed_names (allowed_names: %s)" % (name, ", ".join(patterns)))
+            elif not any(name_matches(name, pattern) for pattern in patterns):
                 raise PolicyError("%s is not allowed by the issuer (allowed_names: %s)" % (name, ", ".join(patterns)))
     allowed_profiles = params.get("allowed_profiles")
     if allowed_profiles is not None and profile is not None and profile not in allowed_profiles:

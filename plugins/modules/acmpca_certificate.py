@@ -140,6 +140,9 @@ options:
         description: Issuer policy for this request (see O(allowed_profiles)).
         type: list
         elements: str
+      allow_wildcards:
+        description: Issuer policy for this request (see O(allow_wildcards)).
+        type: bool
       max_validity_days:
         description: Issuer policy for this request (see O(max_validity_days)).
         type: int

@@ -92,3 +92,22 @@ def test_site_numbers_are_ascii_digits(site, refused):
     with pytest.raises(AnsibleFilterError) as error:
         tls_sites([declared], "web-1.example.internal")
     assert refused in str(error.value)
+
+
+# Issue 29, defect 10: a single-label pattern allows names below it, not the wildcard itself.
+@pytest.mark.parametrize("policy, allowed", [
+    ({"allowed_names": ["*.example.com"]}, False),
+    ({"allowed_names": ["*.example.com"], "allow_wildcards": True}, True),
+    ({"allowed_names": ["*.corp.example.com"], "allow_wildcards": True}, False),
+    ({}, True),  # no policy: any name
+])
+def test_a_wildcard_certificate_must_be_allowed_explicitly(policy, allowed):
+    from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
+    if allowed:
+        check_allowed(["DNS:*.example.com"], None, None, policy)
+        return
+    with pytest.raises(PolicyError) as error:
+        check_allowed(["DNS:*.example.com"], None, None, policy)
+    assert str(error.value).startswith("DNS:*.example.com is a wildcard")
+    if policy["allowed_names"] == ["*.example.com"]:
+        check_allowed(["DNS:www.example.com"], None, None, policy)  # what the pattern is for
