@@ -43,6 +43,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._store import (
     staged_key_path,
     staging_dir,
 )
+from ansible_collections.certfleet.pki.plugins.plugin_utils._redaction import redacted
 
 FORMATS = ("pem", "pkcs12")
 PROFILES = ("server", "client", "server_client")
@@ -240,7 +241,7 @@ def _paths(name, run_id, certificates_dir, staging_root):
 def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run_id=None, certificates_dir=None,
                      staging_root=None):
     if not isinstance(declared, dict):
-        raise AnsibleFilterError("certfleet_certificates: each entry must be a dict, got %r" % (declared,))
+        raise AnsibleFilterError("certfleet_certificates: each entry must be a dict, got %r" % (redacted(declared),))
     name = safe_name_or_fail(declared.get("name"), "certificate %r" % (declared.get("name"),), "name")
     what = "certificate %r" % name
     unknown = sorted(set(declared) - CERTIFICATE_KEYS)
@@ -351,9 +352,9 @@ def certificate_plan(certificates, issuers, host, force_renew=None, revoking=Non
     """Every declared certificate of ``host``, checked and completed (see the role's argument spec).
     ``run_id`` names the keys this run stages; a new one is drawn when not given."""
     if not isinstance(certificates, list):
-        raise AnsibleFilterError("certfleet_certificates must be a list, got %r" % (certificates,))
+        raise AnsibleFilterError("certfleet_certificates must be a list, got %r" % (redacted(certificates),))
     if not isinstance(issuers, dict):
-        raise AnsibleFilterError("certfleet_issuers must be a dict of issuer name -> options, got %r" % (issuers,))
+        raise AnsibleFilterError("certfleet_issuers must be a dict of issuer name -> options, got %r" % (redacted(issuers),))
     try:
         jitter = DEFAULT_RENEWAL_JITTER if jitter is None else float(jitter)
     except (TypeError, ValueError):

@@ -19,6 +19,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     whole_number,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._store import certificate_dir, certificate_paths
+from ansible_collections.certfleet.pki.plugins.plugin_utils._redaction import redacted
 
 SITE_KEYS = {"name", "certificate", "server_names", "listen_address", "port", "probe_address",
              "redirect_http", "hsts", "client_auth", "directives"}
@@ -71,7 +72,7 @@ def _client_auth(index, site):
 
 def _site(index, site, default_server_name, certificates_dir, trust_anchor):
     if not isinstance(site, dict):
-        raise AnsibleFilterError("TLS site #%d must be a dict, got %r" % (index + 1, site))
+        raise AnsibleFilterError("TLS site #%d must be a dict, got %r" % (index + 1, redacted(site)))
     unknown = set(site) - SITE_KEYS
     if unknown:
         _fail(index, site, "unknown keys %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(sorted(SITE_KEYS))))
@@ -122,7 +123,7 @@ def _site(index, site, default_server_name, certificates_dir, trust_anchor):
 
 def tls_sites(sites, default_server_name, certificates_dir=None, trust_anchor=""):
     if not isinstance(sites, list):
-        raise AnsibleFilterError("TLS sites must be a list, got %r" % (sites,))
+        raise AnsibleFilterError("TLS sites must be a list, got %r" % (redacted(sites),))
     try:
         if certificates_dir:
             config_path(certificates_dir, "certfleet_certificates_dir")

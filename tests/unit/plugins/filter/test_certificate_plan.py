@@ -255,3 +255,22 @@ def test_a_secret_name_with_dots_and_slashes_is_a_name_not_a_path():
     (entry,) = plan([cert(issuer="secret")], dict(ISSUERS, **dict(DELIVERING, secret=dict(
         DELIVERING["secret"], secret_id="../prod/tls/www"))))
     assert entry["connection"]["secret_id"] == "../prod/tls/www"  # an API parameter, never joined to a path
+
+
+# Issue 29, defect 9: a declaration of the wrong type is shown in the error, never with a
+# secret field's value (the PIN, a PKCS#12 passphrase, credentials in an environment).
+@pytest.mark.parametrize("certificates, issuers, shown", [
+    ([cert(pkcs12_passphrase="p12-secret-value")], [ISSUERS["hsm"]], True),  # issuers as a list
+    ({"web": cert(pkcs12_passphrase="p12-secret-value")}, ISSUERS, True),  # certificates as a map
+    (["web", cert(pkcs12_passphrase="p12-secret-value")], ISSUERS, False),  # only the bad entry is shown
+    ([cert()], {"hsm": dict(ISSUERS["hsm"], environment={"AWS_SECRET_ACCESS_KEY": "env-secret-value"})}, True),
+])
+def test_no_declaration_error_shows_a_secret(certificates, issuers, shown):
+    if isinstance(issuers, dict) and "environment" in issuers["hsm"]:
+        issuers = [issuers["hsm"]]  # the wrong type again, holding an environment
+    with pytest.raises(AnsibleFilterError) as error:
+        plan(certificates, issuers)
+    message = str(error.value)
+    for secret in ("secret-pin", "p12-secret-value", "env-secret-value"):
+        assert secret not in message
+    assert ("********" in message) is shown, message
