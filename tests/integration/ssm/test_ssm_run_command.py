@@ -19,6 +19,7 @@ from helpers.ssm_document import load_document, render_script
 HOST = "ssm-1"
 # What the instance holds besides its own files: the collection artifact and the script.
 ON_HOST = "/root/certfleet-ssm"
+ARTIFACTS = "/opt/certfleet/artifacts"
 # Served by the web_tls role (not a consumer handler), as docs/web_tls.md recommends; the
 # served chain is checked against the CA that chain.pem holds (moto's root).
 DECLARATION = {"certfleet_certificates": [
@@ -38,9 +39,11 @@ def instance(lab_factory, moto, ca_arn, tmp_path_factory):
     lab = lab_factory("pytest-ssm", ["%s:nginx" % HOST])
     lab.ssh(HOST, "mkdir -p /etc/certfleet %s && cat > /etc/certfleet/certfleet.yml <<'EOF'\n%s\nEOF"
             % (ON_HOST, yaml.safe_dump(DECLARATION)))
-    lab.copy(HOST, str(work / artifact), ON_HOST + "/" + artifact)
+    # Where the document takes a tarball from: root's artifacts directory (its allowedPattern).
+    lab.ssh(HOST, "mkdir -p %s" % ARTIFACTS)
+    lab.copy(HOST, str(work / artifact), ARTIFACTS + "/" + artifact)
     # Issuing the CA's own certificate was one IssueCertificate: count from here.
-    return dict(lab=lab, work=work, collection=ON_HOST + "/" + artifact, ca_arn=ca_arn,
+    return dict(lab=lab, work=work, collection=ARTIFACTS + "/" + artifact, ca_arn=ca_arn,
                 issued_before=moto.calls("IssueCertificate"))
 
 

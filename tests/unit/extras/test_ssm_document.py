@@ -85,6 +85,13 @@ def test_rendered_script_passes_shellcheck(document, tmp_path):
     ("CollectionSource", "certfleet.pki"),
     ("CollectionSource", "evil.collection:==1.0.0"),
     ("CollectionSource", "/tmp/../etc/x.tar.gz x"),
+    # Issue 29, defect 8: files anyone on the instance could write are not root's to run.
+    ("CollectionSource", "/tmp/certfleet-pki-0.1.0.tar.gz"),
+    ("CollectionSource", "/opt/certfleet/artifacts/../../../tmp/certfleet-pki-0.1.0.tar.gz"),
+    ("CertificatesFile", "/tmp/certfleet.yml"),
+    ("CertificatesFile", "/home/user/certfleet.yml"),
+    ("CertificatesFile", "/etc/certfleet/../../tmp/x.yml"),
+    ("CertificatesFile", "/etc/certfleet/sub/x.yml"),
     ("Template", "EndEntityServerAuthCertificate\"}, \"x\": {\"a"),
 ])
 def test_privilege_escalation_attempts_are_refused_by_the_documents_patterns(document, name, value):
@@ -96,7 +103,8 @@ def test_privilege_escalation_attempts_are_refused_by_the_documents_patterns(doc
     ("ExtraVariables", "{\"certfleet_renewal_jitter\": 0}"),
     ("ExtraVariables", "{\"certfleet_renewal_jitter\": 0.1, \"certfleet_keep_versions\": 4}"),
     ("CollectionSource", "certfleet.pki:==0.2.0"),
-    ("CollectionSource", "/root/certfleet-pki-0.1.0.tar.gz"),
+    ("CollectionSource", "/opt/certfleet/artifacts/certfleet-pki-0.1.0.tar.gz"),
+    ("CertificatesFile", "/etc/certfleet/web-tier.yaml"),
     ("PythonRequirements", "ansible==12.3.0 cryptography>=43,<51"),
 ])
 def test_what_operators_need_still_passes(document, name, value):
