@@ -311,7 +311,11 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         "connection": dict((key, value) for key, value in issue.items() if key not in REQUEST_OPTIONS[provider]),
         "status": {"name": name, "path": paths["dir"], "staging_dir": paths["staging_dir"], "common_name": common_name, "subject_alt_names": sans, "key": key,
                    "renew_before": renew_before, "ca_certificate": issuer_options.get("ca_certificate"),
-                   "force": name in force_renew, "source_decides": provider in DELIVERED},
+                   "force": name in force_renew, "source_decides": provider in DELIVERED,
+                   # Judged where certfleet decides them: an ACM PCA template sets the profile, and
+                   # moto, which the tests stand on, ignores the validity ACM PCA is asked for.
+                   "profile": profile if provider in CERTIFICATE_PROFILE_OPTION else None,
+                   "validity_days": validity_days if provider in CERTIFICATE_PROFILE_OPTION else None},
     }
 
 

@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 
 # What certificate_report takes of a planned certificate's status entry.
 REPORTED_STATUS_FIELDS = ("name", "path", "common_name", "subject_alt_names", "key", "renew_before", "ca_certificate",
-                          "source_decides")
+                          "source_decides", "profile", "validity_days")
 
 
 def report_certificates(planned):

@@ -8,6 +8,8 @@ certificate_report reports the same state (one reading of the rules for both).""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import (
     DEFAULT_KEY,
     DEFAULT_RENEW_BEFORE,
@@ -57,6 +59,9 @@ DECLARED_CERTIFICATE_OPTIONS = dict(
     key=dict(type="dict", default=DEFAULT_KEY, no_log=False),  # a key type, not a key
     renew_before=dict(type="str", default=DEFAULT_RENEW_BEFORE),
     ca_certificate=dict(type="str"),
+    # What the issuer is asked for: None where the issuer decides (an ACM PCA template).
+    profile=dict(type="str", choices=["server", "client", "server_client", "code_signing"]),
+    validity_days=dict(type="int"),
     source_decides=dict(type="bool", default=False),
 )
 
@@ -93,6 +98,15 @@ def installed(store):
     return certificate, key, None
 
 
+def _longer_than_declared(lifetime, validity_days):
+    """Why a certificate that lives longer than the declared validity is due (a day's slack for
+    rounding), or None; a shorter one (clamped to its CA's end) is kept."""
+    if validity_days is None or lifetime <= datetime.timedelta(days=validity_days + 1):
+        return None
+    return "validity changed (%d days installed, at most %d declared)" % (round(lifetime.total_seconds() / 86400),
+                                                                         validity_days)
+
+
 def inspect_certificate(declared, params, now):
     """(status entry, installed certificate or None, its key or None) of one declared certificate.
 
@@ -125,10 +139,11 @@ def inspect_certificate(declared, params, now):
     reason = renewal_reason(certificate, dict(
         ca_certificate=ca, public_key=key.public_key(),
         subject=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, declared["common_name"])]),
-        subject_alt_names=[parse_general_name(n) for n in declared["subject_alt_names"]], profile=None,
+        subject_alt_names=[parse_general_name(n) for n in declared["subject_alt_names"]], profile=declared["profile"],
         check_issuer=ca is not None), declared["renew_before"], now=now, jitter=jitter)
     if reason == "public key changed":
         reason = KEY_MISMATCH
+    reason = reason or _longer_than_declared(lifetime, declared["validity_days"])
     if reason:
         entry["reasons"].append(reason)
     if declared.get("force"):

@@ -74,6 +74,17 @@ options:
       ca_certificate:
         description: The issuing CA certificate (PEM content or a path on the host).
         type: str
+      profile:
+        description:
+          - The declared certificate profile. A certificate of another profile (other key usages
+            or extended key usages) is due. Not compared when not set (an ACM PCA template decides).
+        type: str
+        choices: [server, client, server_client, code_signing]
+      validity_days:
+        description:
+          - The declared validity. A certificate that lives longer (by more than a day) is due; a
+            shorter one, clamped to its CA's end, is kept. Not compared when not set.
+        type: int
       source_decides:
         description: The certificate comes with its key from a source that decides when there is a new one; it has no renewal point.
         type: bool

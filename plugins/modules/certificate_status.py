@@ -64,6 +64,17 @@ options:
       ca_certificate:
         description: The issuing CA certificate (PEM content or a path on the host); the certificate must be issued by it.
         type: str
+      profile:
+        description:
+          - The declared certificate profile. A certificate of another profile (other key usages
+            or extended key usages) is due. Not compared when not set (an ACM PCA template decides).
+        type: str
+        choices: [server, client, server_client, code_signing]
+      validity_days:
+        description:
+          - The declared validity. A certificate that lives longer (by more than a day) is due; a
+            shorter one, clamped to its CA's end, is kept. Not compared when not set.
+        type: int
       force:
         description:
           - Report this certificate as needing renewal whatever its state, and return the

@@ -124,10 +124,10 @@ def test_names_from_hosts_are_escaped():
 def test_role_filters_shape_the_module_options():
     planned = [dict(issuer="hsm", status=dict(name="web", path="/p", staging_dir="/s", common_name="a", subject_alt_names=["DNS:a"],
                                               key={"type": "ec"}, renew_before="33%", ca_certificate=None, force=True,
-                                              source_decides=False))]
+                                              source_decides=False, profile="server", validity_days=90))]
     assert report_certificates(planned) == [dict(name="web", path="/p", common_name="a", subject_alt_names=["DNS:a"],
                                                  key={"type": "ec"}, renew_before="33%", ca_certificate=None,
-                                                 source_decides=False, issuer="hsm")]
+                                                 source_decides=False, profile="server", validity_days=90, issuer="hsm")]
     sites = [dict(name="www", certificate="web", endpoint=dict(certificate_dir="/p", address="10.0.0.1", port=8443,
                                                                server_name="a", ca_file=""))]
     assert report_sites(sites, "apache") == [dict(name="www", server="apache", certificate="web", certificate_dir="/p",

@@ -24,9 +24,9 @@ CA = build_certificate(SoftwareSigner(CA_KEY), "root_ca", x509.Name([x509.NameAt
 SANS = ["DNS:web-1", "IP:127.0.1.1"]
 
 
-def make(key, days=90, sans=("web-1",), signer_key=CA_KEY, issuer=CA, now=None):
+def make(key, days=90, sans=("web-1",), signer_key=CA_KEY, issuer=CA, now=None, profile="server"):
     names = [x509.DNSName(s) for s in sans] + [x509.IPAddress(__import__("ipaddress").ip_address("127.0.1.1"))]
-    return to_pem(build_certificate(SoftwareSigner(signer_key), "server",
+    return to_pem(build_certificate(SoftwareSigner(signer_key), profile,
                                     x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web-1")]),
                                     key.public_key(), issuer, names, validity_days=days, now=now)[0])
 
@@ -150,3 +150,21 @@ def test_a_certificate_its_source_decides_is_reported_and_never_due(host, tmp_pa
     assert api["origin"] == "version-7" and api["present"] and api["serial"]
     assert missing["present"] is False and missing["origin"] is None
     assert host["status"](declared("api"))["due"] == ["api"], "the same certificate is due when the role decides"
+
+
+# Issue 29, defect 6: the declaration's profile (key usages, extended key usages) and validity
+# are judged too: a certificate issued for server_client stays clientAuth-capable for its whole
+# life unless a changed declaration makes it due.
+@pytest.mark.parametrize("installed, change, reason", [
+    (dict(profile="server_client"), dict(profile="server"), "profile changed"),
+    (dict(profile="server"), dict(profile="client"), "profile changed"),
+    (dict(days=90), dict(validity_days=30), "validity changed (90 days installed, at most 30 declared)"),
+    (dict(profile="server", days=30), dict(profile="server", validity_days=30), None),
+    (dict(days=30), dict(validity_days=90), None),  # shorter than declared (clamped to its CA): kept
+    (dict(profile="server_client"), dict(), None),  # not declared: not compared (an ACM PCA template decides)
+])
+def test_a_changed_profile_or_validity_makes_the_certificate_due(host, installed, change, reason):
+    key = ec.generate_private_key(ec.SECP256R1())
+    host["install"]("web", make(key, **installed), key)
+    entry = host["status"](declared(renew_before="33%", **change))["certificates"][0]
+    assert entry["reasons"] == ([reason] if reason else []), entry
