@@ -65,3 +65,31 @@ def test_the_role_issues_from_a_kms_ca_once_and_then_calls_no_kms(moto, module_r
 
     assert run() == ((0, 0), {"DescribeKey": 0, "Sign": 0}), "a run with nothing due changes nothing and calls no KMS"
     assert run("--check") == ((0, 0), {"DescribeKey": 0, "Sign": 0})
+
+
+def test_a_kms_ca_ending_inside_the_renewal_window_is_refused_before_any_key_is_staged(moto, module_runner, tmp_path):
+    """Issue 29, defect 5: every certificate clamped to a CA that ends in 20 days would be due
+    again on every run with renew_before 30d; the role now refuses the issuer first."""
+    client = boto3.client("kms", region_name="eu-west-1", endpoint_url=moto.url,
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    key = client.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+    root = module_runner(kms_certificate, dict(key_id=key["Arn"], region="eu-west-1", endpoint_url=moto.url,
+                                               access_key="test", secret_key="test", certificate_profile="root_ca",
+                                               subject={"CN": "KMS Root Ending Soon"}, validity_days=20))["certificate"]
+    variables = {
+        "certfleet_issuers": {"kms-ca": {"provider": "kms", "key_id": key["Arn"], "region": "eu-west-1",
+                                         "endpoint_url": moto.url, "ca_certificate": root}},
+        "certfleet_certificates": [{"name": "web", "issuer": "kms-ca", "common_name": "web.example.internal",
+                                    "renew_before": "30d"}],
+        "certfleet_certificates_dir": str(tmp_path / "certs"), "certfleet_staging_dir": str(tmp_path / "staging"),
+    }
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
+    signs = moto.calls("Sign", "TrentService")
+    done = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", SITE, "-e", "@%s" % (tmp_path / "vars.json"),
+                           "-e", "ansible_python_interpreter=" + sys.executable],
+                          env=dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", ANSIBLE_NOCOLOR="1"),
+                          capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "issuer kms-ca: its CA certificate ends on" in done.stdout, done.stdout[-3000:]
+    assert "inside a renewal window of 36 days" in done.stdout and "nothing was staged or signed on any host" in done.stdout
+    assert moto.calls("Sign", "TrentService") == signs
+    assert not (tmp_path / "staging").exists() or not any((tmp_path / "staging").rglob("*.pem"))

@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The issuers' preflight verdict, one rule for every provider: before any key is staged, each
+issuer something is due from must be able to sign now, and its CA must outlive the renewal
+window of the certificates it signs (one clamped to a CA that ends inside the window would be
+due again on every run, and each run would re-issue the whole fleet)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
+    InputError,
+    load_certificate,
+    not_valid_after,
+    not_valid_before,
+)
+
+
+def _window(issuer, planned):
+    """The longest renewal window, in days, of the batch's certificates from ``issuer``."""
+    return max([entry.get("renew_before_days") or 0 for entry in planned if entry.get("issuer") == issuer] or [0])
+
+
+def _pkcs11_problem(result, issue):
+    """What the token check (pkcs11_ca_info) found wrong, else None."""
+    if result.get("found") is None:
+        return result.get("msg") or "cannot be read"
+    if not result["found"]:
+        return "no key labelled %s on token %s" % (issue["key_label"], issue["token_label"])
+    if not result.get("ca_certificate_matches"):
+        return "the key on the token (%s) does not belong to its ca_certificate" % result.get("key")
+    return None
+
+
+def _acmpca_problem(result, issue):
+    """What DescribeCertificateAuthority (acmpca_certificate_authority_info) found wrong, else None."""
+    if result.get("status") is None:
+        return result.get("msg") or "cannot be read"
+    if result["status"] != "ACTIVE":
+        return "CA %s is %s, not ACTIVE" % (issue["certificate_authority_arn"], result["status"])
+    return None
+
+
+PROVIDER_CHECKS = {"pkcs11": _pkcs11_problem, "acmpca": _acmpca_problem}
+
+
+def _ca_period(provider, result, issue):
+    """(not before, not after) of the issuer's CA: its declared ca_certificate, or what ACM PCA
+    says of its CA; (None, None) when neither is known."""
+    if issue.get("ca_certificate"):
+        try:
+            certificate = load_certificate(issue["ca_certificate"], "ca_certificate")
+        except InputError as error:
+            raise AnsibleFilterError(str(error))
+        return not_valid_before(certificate), not_valid_after(certificate)
+    if provider == "acmpca" and result.get("not_after"):
+        not_before = result.get("not_before")
+        return (datetime.datetime.fromisoformat(not_before) if not_before else None,
+                datetime.datetime.fromisoformat(result["not_after"]))
+    return None, None
+
+
+def _window_problem(period, window, now):
+    not_before, not_after = period
+    if not_after is None:
+        return None
+    if (not_before is not None and now < not_before) or now >= not_after:
+        return "its CA certificate is valid from %s until %s, not now" % (
+            not_before.isoformat() if not_before else "?", not_after.isoformat())
+    days_left = (not_after - now).total_seconds() / 86400
+    if days_left <= window:
+        return ("its CA certificate ends on %s (in %.0f days), inside a renewal window of %.0f days: certificates "
+                "clamped to it would renew on every run; renew the CA certificate first"
+                % (not_after.date().isoformat(), days_left, window))
+    return None
+
+
+def issuer_problems(due_issuers, results, planned, now=None):
+    """[{issuer, problem}] for each of ``due_issuers`` (one planned certificate per issuer):
+    ``results`` are the providers' checks (their ``item`` is the planned certificate),
+    ``planned`` every planned certificate of the batch (for the renewal windows). An empty
+    problem means the issuer may sign."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    by_issuer = dict((result["item"]["issuer"], result) for result in results or [] if isinstance(result.get("item"), dict))
+    verdicts = []
+    for entry in due_issuers:
+        issuer, provider, issue = entry["issuer"], entry["provider"], entry["issue"]
+        result = by_issuer.get(issuer, {})
+        check = PROVIDER_CHECKS.get(provider)
+        problem = check(result, issue) if check else None
+        problem = problem or _window_problem(_ca_period(provider, result, issue), _window(issuer, planned), now)
+        verdicts.append(dict(issuer=issuer, provider=provider, problem=problem or ""))
+    return verdicts
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"issuer_problems": issuer_problems}
