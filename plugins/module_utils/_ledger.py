@@ -100,7 +100,7 @@ class DirectoryStore:
         finally:
             os.remove(temporary)
 
-    def read(self, key):
+    def read(self, key, listed=False):  # pylint: disable=unused-argument  # (S3Store's signature)
         """(body, version) or (None, None); the version is what replace() compares."""
         try:
             with open(self._path(key)) as handle:
@@ -155,11 +155,22 @@ class S3Store:
                 return False
             raise
 
-    def read(self, key):
+    def _listed(self, key):
+        """Whether ``key`` exists, from a listing of exactly that key. The ledger never reads an
+        object it has not listed: with docs/iam.md's policy (ListBucket under the ledger's
+        prefix only), S3 answers a GetObject of a missing key 403, not 404."""
+        full_key = self._key(key)
+        reply = self.client.list_objects_v2(**self.retry, Bucket=self.bucket, Prefix=full_key, MaxKeys=1)
+        return any(item["Key"] == full_key for item in reply.get("Contents", []))
+
+    def read(self, key, listed=False):
+        """(body, ETag) of ``key``, or (None, None); ``listed``: a listing has just returned it."""
+        if not listed and not self._listed(key):
+            return None, None
         try:
             response = self.client.get_object(**self.retry, Bucket=self.bucket, Key=self._key(key))
         except ClientError as error:
-            if _error_code(error) in ("NoSuchKey", "404"):
+            if _error_code(error) in ("NoSuchKey", "404"):  # removed between the listing and the read
                 return None, None
             raise
         return response["Body"].read().decode(), response["ETag"]
@@ -213,8 +224,8 @@ class Ledger:
             raise LedgerError(str(error))
         self.store = store
 
-    def _load(self, key):
-        body, _version = self.store.read(key)
+    def _load(self, key, listed=False):
+        body, _version = self.store.read(key, listed)
         try:
             return json.loads(body) if body is not None else None
         except ValueError:
@@ -266,7 +277,8 @@ class Ledger:
         return self.store.read("%s/revoked/%s.json" % (self.ca, normalized_serial(serial)))[0] is not None
 
     def _entries(self, kind):
-        return [entry for entry in (self._load(key) for key in self.store.keys("%s/%s" % (self.ca, kind))) if entry]
+        return [entry for entry in (self._load(key, listed=True) for key in self.store.keys("%s/%s" % (self.ca, kind)))
+                if entry]
 
     def issued(self):
         return self._entries("issued")

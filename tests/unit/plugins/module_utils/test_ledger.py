@@ -142,3 +142,38 @@ def test_recorded_at_is_utc(ca, tmp_path):
     entry, _created = Ledger(DirectoryStore(str(tmp_path)), "ca").record(
         pem, "h", "n", when=datetime.datetime(2026, 11, 29, 12, tzinfo=datetime.timezone.utc))
     assert entry["recorded_at"] == "2026-11-29T12:00:00Z"
+
+
+def test_the_s3_ledger_never_reads_an_object_it_has_not_listed(ca):
+    """Issue 29, defect 7: under docs/iam.md's policy (ListBucket only with an s3:prefix
+    condition) a GetObject of a missing key is answered 403, not 404. Every ledger operation,
+    on an empty ledger and a full one, reads only keys a listing returned first (botocore event
+    hooks record each S3 call the ledger makes against moto, and what each listing returned)."""
+    with mock_aws():
+        client = boto3.client("s3", region_name="eu-west-1")
+        client.create_bucket(Bucket="pki-ledger", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        events = []
+        client.meta.events.register("provide-client-params.s3.*",
+                                    lambda params, model, **kwargs: events.append((model.name, params.get("Key"))))
+        client.meta.events.register(
+            "after-call.s3.ListObjectsV2",
+            lambda parsed, **kwargs: events.append(("listed", [item["Key"] for item in parsed.get("Contents", [])])))
+        ledger = Ledger(S3Store(client, "pki-ledger", "lab/"), "lab-hsm")
+        pem, serial = issue(ca)
+        unknown = "%x" % (int(serial, 16) + 1)
+        operations = [lambda: ledger.crl(), lambda: ledger.has_issued(serial), lambda: ledger.has_revoked(serial),
+                      lambda: ledger.record(pem, "web-1", "web"), lambda: ledger.record(pem, "web-1", "web"),
+                      lambda: ledger.has_issued(serial), lambda: ledger.revoke(serial, "KEY_COMPROMISE"),
+                      lambda: ledger.revoke(serial, "SUPERSEDED"), lambda: ledger.publish_crl("crl", ledger.crl()[1]),
+                      lambda: ledger.crl(), lambda: ledger.issued(), lambda: ledger.revoked()]
+        for operation in operations:
+            operation()
+        with pytest.raises(LedgerError, match="was not issued by lab-hsm"):
+            ledger.revoke(unknown, "SUPERSEDED")
+    listed, unlisted_reads = set(), []
+    for name, detail in events:
+        if name == "listed":
+            listed.update(detail)
+        elif name == "GetObject" and detail not in listed:
+            unlisted_reads.append(detail)
+    assert unlisted_reads == [] and ("GetObject", "lab/lab-hsm/crl.pem") in events
