@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 try:
+    from cryptography import x509
     from cryptography.x509.oid import NameOID
 except ImportError:
     pass  # the modules report the missing library with missing_required_lib
@@ -78,6 +79,30 @@ def check_csr_names(csr, common_name, subject_alt_names, what="the CSR"):
         raise PolicyError("%s lacks the declared %s" % (what, ", ".join(missing)))
 
 
+# PKCS#9 extensionRequest: the CSR attribute that carries the requested extensions.
+_EXTENSION_REQUEST = "1.2.840.113549.1.9.14"
+
+
+def _oid_name(oid):
+    return getattr(oid, "_name", None) or oid.dotted_string
+
+
+def check_csr_contents(csr, common_name):
+    """With a declared common name, the CSR may carry nothing else: a subject of that name
+    alone, the subject alternative names as its only requested extension, no other attribute.
+    A CA that copies a CSR's subject or extensions (ACM PCA's end-entity templates do) then
+    signs only what was declared; every issuer refuses the same CSRs."""
+    if common_name is None:
+        return
+    extra = [attribute.rfc4514_string() for attribute in csr.subject if attribute.oid != NameOID.COMMON_NAME]
+    extra += ["extension %s" % _oid_name(extension.oid) for extension in csr.extensions
+              if not isinstance(extension.value, x509.SubjectAlternativeName)]
+    extra += ["attribute %s" % _oid_name(attribute.oid) for attribute in csr.attributes
+              if attribute.oid.dotted_string != _EXTENSION_REQUEST]
+    if extra:
+        raise PolicyError("the CSR carries %s, which the declaration does not name" % ", ".join(extra))
+
+
 def check_csr_key(csr, declared):
     """The CSR's key is the declared kind (curve, or RSA size): a host cannot have a weaker key
     signed than its declaration asks for. Exact, as certificate_status judges it: any other
@@ -121,6 +146,7 @@ def check_request(csr, profile, validity_days, params):
     policy does not allow. The message starts with O(requester) when given."""
     try:
         check_csr_names(csr, params.get("common_name"), params.get("subject_alt_names"))
+        check_csr_contents(csr, params.get("common_name"))
         check_csr_key(csr, params.get("key"))
         general_names = (parse_general_name(n) for n in params["subject_alt_names"]) \
             if params.get("subject_alt_names") is not None else subject_alt_names_of(csr)

@@ -191,3 +191,45 @@ def test_the_hosts_own_certificate_is_revoked(module_runner, stubbed):
                                                     "RevocationReason": "SUPERSEDED"})
     result = run(module_runner, state="revoked", current_certificate=to_pem(own), revocation_reason="SUPERSEDED", **WEB1)
     assert result["changed"] and result["serial"] == serial, result
+
+
+# Issue 29, defect 1: ACM PCA's end-entity templates copy the CSR's subject (and requested
+# extensions): a host must not get O=system:masters or an extension of its choice into a
+# certificate. Every issuer refuses a CSR carrying anything the declaration does not name,
+# before any call (the Stubber fails the test on one).
+def csr_with(subject=(), extensions=(), challenge=False):
+    from cryptography.x509.oid import AttributeOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = [x509.NameAttribute(NameOID.COMMON_NAME, "web-1.example.internal")] + list(subject)
+    builder = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(names)).add_extension(
+        x509.SubjectAlternativeName([x509.DNSName("web-1.example.internal"), x509.DNSName("www.example.internal")]),
+        critical=False)
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    if challenge:
+        builder = builder.add_attribute(AttributeOID.CHALLENGE_PASSWORD, b"let-me-in")
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+
+UNDECLARED = [
+    (csr_with(subject=[x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters")]), "O=system:masters"),
+    (csr_with(subject=[x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "payments-admins")]), "OU=payments-admins"),
+    (csr_with(extensions=[(x509.BasicConstraints(ca=True, path_length=None), True)]), "basicConstraints"),
+    (csr_with(extensions=[(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CODE_SIGNING]), False)]),
+     "extendedKeyUsage"),
+    (csr_with(challenge=True), "challengePassword"),
+]
+
+
+@pytest.mark.parametrize("csr, named", UNDECLARED, ids=[named for _csr, named in UNDECLARED])
+def test_acmpca_refuses_a_csr_carrying_anything_undeclared_before_any_call(module_runner, stubbed, csr, named):
+    result = run(module_runner, csr=csr, **DECLARED)
+    assert result.get("failed") and named in result["msg"] and "the declaration does not name" in result["msg"], result
+
+
+@pytest.mark.parametrize("csr, named", UNDECLARED, ids=[named for _csr, named in UNDECLARED])
+def test_pkcs11_refuses_a_csr_carrying_anything_undeclared_before_the_token_is_opened(module_runner, csr, named):
+    result = module_runner(pkcs11_certificate, dict(
+        pkcs11_module="/nonexistent/libpkcs11.so", token_label="t", key_label="k", pin="unused-test-pin",
+        ca_certificate=to_pem(LEAF), csr=csr, **DECLARED))
+    assert result.get("failed") and named in result["msg"] and "PKCS#11 library" not in result["msg"], result
