@@ -314,8 +314,8 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
                    "force": name in force_renew, "source_decides": provider in DELIVERED,
                    # Judged where certfleet decides them: an ACM PCA template sets the profile, and
                    # moto, which the tests stand on, ignores the validity ACM PCA is asked for.
-                   "profile": profile if provider in CERTIFICATE_PROFILE_OPTION else None,
-                   "validity_days": validity_days if provider in CERTIFICATE_PROFILE_OPTION else None},
+                   **({"profile": profile, "validity_days": validity_days} if provider in CERTIFICATE_PROFILE_OPTION
+                      else {})},
     }
 
 

@@ -17,7 +17,8 @@ REPORTED_STATUS_FIELDS = ("name", "path", "common_name", "subject_alt_names", "k
 
 def report_certificates(planned):
     """certificate_report's certificates from the certificate_plan filter's result."""
-    return [dict(dict((field, entry["status"][field]) for field in REPORTED_STATUS_FIELDS), issuer=entry["issuer"])
+    return [dict(dict((field, entry["status"][field]) for field in REPORTED_STATUS_FIELDS if field in entry["status"]),
+                 issuer=entry["issuer"])
             for entry in planned]
 
 

@@ -38,6 +38,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     not_valid_after,
     not_valid_before,
     parse_general_name,
+    same_public_key,
     to_pem,
 )
 
@@ -98,6 +99,23 @@ def installed(store):
     return certificate, key, None
 
 
+def certificates_of_key(store, current):
+    """The current certificate and every other version in the store certified for its key
+    (PEM, current first): revoking a key revokes every certificate of it (a reused key renews
+    into several)."""
+    found = [to_pem(current)]
+    for version in reversed(store.versions()):
+        if version == store.active_version():
+            continue
+        try:
+            other = load_certificate(store.read(version, CERTIFICATE), "version %s" % version)
+        except InputError:
+            continue
+        if same_public_key(other.public_key(), current.public_key()) and other.serial_number != current.serial_number:
+            found.append(to_pem(other))
+    return found
+
+
 def _longer_than_declared(lifetime, validity_days):
     """Why a certificate that lives longer than the declared validity is due (a day's slack for
     rounding), or None; a shorter one (clamped to its CA's end) is kept."""
@@ -121,8 +139,8 @@ def inspect_certificate(declared, params, now):
         facts = certificate_facts(certificate)
         entry.update(present=True, serial=facts["serial"], not_after=facts["not_after"],
                      issuer=certificate.issuer.rfc4514_string())
-        if declared.get("force"):  # it is being replaced: a revocation checks it against the CA and the declaration
-            entry["certificate"] = to_pem(certificate)
+        if declared.get("force"):  # it is being replaced: a revocation checks each against the CA and the declaration
+            entry["certificates_of_key"] = certificates_of_key(store, certificate)
         lifetime = not_valid_after(certificate) - not_valid_before(certificate)
         entry["lifetime_left"] = round(max(0.0, (not_valid_after(certificate) - now) / lifetime), 4)
     if declared["source_decides"]:  # reported only: the delivering module compares with its source

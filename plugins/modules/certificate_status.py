@@ -78,8 +78,9 @@ options:
       force:
         description:
           - Report this certificate as needing renewal whatever its state, and return the
-            installed certificate (RV(certificates[].certificate)), so that a revocation of what is
-            replaced checks it against its CA and the declaration, never trusting the serial.
+            installed certificates of its key (RV(certificates[].certificates_of_key)), so that a
+            revocation of what is replaced checks each against its CA and the declaration, never
+            trusting a serial.
         type: bool
         default: false
       source_decides:
@@ -169,9 +170,13 @@ certificates:
     serial:
       description: Serial of the installed certificate, hex.
       type: str
-    certificate:
-      description: The installed certificate (PEM), for a certificate with O(certificates[].force) only.
-      type: str
+    certificates_of_key:
+      description:
+        - For a certificate with O(certificates[].force) only, the installed certificate and every
+          other version in its store certified for the same key (PEM, current first). A revocation
+          revokes each of them, once it has checked it against its CA and the declaration.
+      type: list
+      elements: str
       returned: when forced and installed
     issuer:
       description: Issuer of the installed certificate (RFC 4514), as the certificate names it.

@@ -57,8 +57,9 @@ def _status_entry_problem(index, entry, declared):
     serial = entry.get("serial")
     if serial is not None and not (isinstance(serial, str) and serial and set(serial) <= _SERIAL_CHARACTERS):
         return "%s.serial %.80r must be hexadecimal" % (where, serial)
-    if not _text_or_none(entry.get("certificate"), "-----BEGIN CERTIFICATE-----"):
-        return "%s.certificate must be PEM content" % where
+    pems = entry.get("certificates_of_key", [])
+    if not isinstance(pems, list) or not all(_text_or_none(pem, "-----BEGIN CERTIFICATE-----") and pem for pem in pems):
+        return "%s.certificates_of_key must be a list of PEM certificates" % where
     if not isinstance(entry.get("present"), bool) or not _text_or_none(entry.get("origin")):
         return "%s: present must be true or false and origin text" % where
     reasons = entry.get("reasons")

@@ -22,7 +22,10 @@ from helpers.paths import REPO
 
 PLAYBOOKS = os.path.join(REPO, "playbooks")
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "eu-west-1"}
-CERTIFICATE = {"name": "web", "issuer": "pca", "common_name": "{{ inventory_hostname }}.example.internal"}
+# key_reuse: each forced renewal keeps the key, so a host's store holds several certificates
+# of one key, all of which a revocation of that key must reach.
+CERTIFICATE = {"name": "web", "issuer": "pca", "common_name": "{{ inventory_hostname }}.example.internal",
+               "key_reuse": True}
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,19 @@ def names_of(pem):
 
 def serial_of(pem):
     return "%x" % x509.load_pem_x509_certificate(pem.encode()).serial_number
+
+
+def stored_certificates(fleet, host, name="web"):
+    """Every version's certificate (PEM) in ``host``'s store."""
+    directory = os.path.join(fleet.path(host, "certs"), name)
+    return [open(os.path.join(directory, version, "cert.pem")).read() for version in sorted(os.listdir(directory))
+            if not version.startswith(".") and version != "current"]
+
+
+def same_key(pem, other_pem):
+    keys = [x509.load_pem_x509_certificate(text.encode()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) for text in (pem, other_pem)]
+    return keys[0] == keys[1]
 
 
 def issued_csrs(moto):
@@ -146,20 +162,25 @@ def test_a_host_cannot_have_another_hosts_certificate_revoked(fleet, moto):
     run = fleet.playbook(os.path.join(PLAYBOOKS, "site.yml"))
     assert play_recap(run.stdout)["liar"][1] == 0, run.stdout[-3000:]  # the liar holds its own certificate now
     victim = fleet.installed("honest-1")
-    fleet.lie({"patch": {"certificate_status": [["certificates.*.certificate", victim],
+    fleet.lie({"patch": {"certificate_status": [["certificates.*.certificates_of_key", [victim]],
                                                 ["certificates.*.serial", serial_of(victim)]]}})
     run = fleet.playbook(os.path.join(PLAYBOOKS, "revoke.yml"), "--limit", "liar", "-e", "certfleet_revoke=web")
     fleet.lie({})
     assert "it is not this host's certificate, nothing was revoked" in run.stdout, run.stdout[-3000:]
     revoked = [body["CertificateSerial"].replace(":", "").lower() for body in moto.requests("RevokeCertificate")]
     assert serial_of(victim).zfill(len(serial_of(victim)) + len(serial_of(victim)) % 2) not in revoked
-    # The same runbook on an honest host revokes exactly the certificate it replaced.
+    # The same runbook on an honest host revokes every certificate of the key it replaced (issue
+    # 29, defect 4: the versions a reused key renewed into too), and nothing else.
     own = fleet.installed("honest-2")
+    of_key = sorted(serial_of(pem).lstrip("0") for pem in stored_certificates(fleet, "honest-2")
+                    if same_key(pem, own))
+    assert len(of_key) >= 2, "the earlier forced renewals kept the key"
+    before = len(moto.requests("RevokeCertificate"))
     run = fleet.playbook(os.path.join(PLAYBOOKS, "revoke.yml"), "--limit", "honest-2", "-e", "certfleet_revoke=web")
     assert play_recap(run.stdout)["honest-2"][1] == 0, run.stdout[-3000:]
-    revoked = [body["CertificateSerial"].replace(":", "").lower().lstrip("0")
-               for body in moto.requests("RevokeCertificate")]
-    assert revoked == [serial_of(own).lstrip("0")] and serial_of(fleet.installed("honest-2")) != serial_of(own)
+    revoked = sorted(body["CertificateSerial"].replace(":", "").lower().lstrip("0")
+                     for body in moto.requests("RevokeCertificate")[before:])
+    assert revoked == of_key and not same_key(fleet.installed("honest-2"), own)
 
 
 def test_a_malformed_report_result_fails_that_host_and_the_report_is_written(fleet, tmp_path):

@@ -168,3 +168,17 @@ def test_a_changed_profile_or_validity_makes_the_certificate_due(host, installed
     host["install"]("web", make(key, **installed), key)
     entry = host["status"](declared(renew_before="33%", **change))["certificates"][0]
     assert entry["reasons"] == ([reason] if reason else []), entry
+
+
+def test_a_forced_certificate_returns_every_certificate_of_its_key(host):
+    """Issue 29, defect 4: revoking a replaced key revokes every certificate of it that the
+    store knows; a reused key renews into several versions."""
+    key, other_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    first, other, current = make(key), make(other_key), make(key)
+    for certificate, certificate_key in ((first, key), (other, other_key), (current, key)):
+        host["install"]("web", certificate, certificate_key)
+        time.sleep(0.01)  # version names sort by time
+    (entry,) = host["status"](declared(force=True))["certificates"]
+    assert entry["certificates_of_key"] == [current, first]
+    (kept,) = host["status"](declared())["certificates"]
+    assert "certificates_of_key" not in kept
