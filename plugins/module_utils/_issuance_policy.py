@@ -118,6 +118,13 @@ def check_csr_key(csr, declared):
         raise PolicyError("the CSR's key is %s, the declaration says %s" % (asked, wanted))
 
 
+def check_lifetime(validity_days):
+    """No issuer signs less than a day or more than MAX_VALIDITY_DAYS (nor computes a date from
+    such a number: a host's 3000000 would overflow it)."""
+    if not 1 <= validity_days <= MAX_VALIDITY_DAYS:
+        raise PolicyError("a %d-day certificate is outside 1 to %d days" % (validity_days, MAX_VALIDITY_DAYS))
+
+
 def check_allowed(names, profile, validity_days, params):
     """Issuer policy: every name matches an allowed pattern, the profile (None: decided
     elsewhere, not compared) and the lifetime are allowed."""
@@ -134,8 +141,8 @@ def check_allowed(names, profile, validity_days, params):
     if allowed_profiles is not None and profile is not None and profile not in allowed_profiles:
         raise PolicyError("profile %s is not allowed by the issuer (allowed_profiles: %s)"
                           % (profile, ", ".join(allowed_profiles)))
-    if validity_days is not None and not 1 <= validity_days <= MAX_VALIDITY_DAYS:
-        raise PolicyError("a %d-day certificate is outside 1 to %d days" % (validity_days, MAX_VALIDITY_DAYS))
+    if validity_days is not None:
+        check_lifetime(validity_days)
     maximum = params.get("max_validity_days")
     if maximum is not None and validity_days is not None and validity_days > maximum:
         raise PolicyError("a %d-day certificate exceeds the issuer's max_validity_days of %d" % (validity_days, maximum))

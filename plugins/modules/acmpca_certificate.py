@@ -305,7 +305,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._acmpca import (
     validity_end,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_call, api_wait, fail
-from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import MAX_VALIDITY_DAYS
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
@@ -318,6 +317,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import (
     PolicyError,
     check_csr_names,
+    check_lifetime,
     check_request,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import parse_renew_before, renewal_reason
@@ -349,9 +349,8 @@ def api_validity(params):
                     else params["validity_days"]}
     if validity["Value"] < 1:
         raise AcmPcaError("the validity must be at least 1 (%s), got %d" % (validity["Type"], validity["Value"]))
-    if validity["Type"] == "DAYS" and validity["Value"] > MAX_VALIDITY_DAYS:
-        raise AcmPcaError("the validity of %d days is more than the %d any certfleet issuer signs"
-                          % (validity["Value"], MAX_VALIDITY_DAYS))
+    if validity["Type"] == "DAYS":
+        check_lifetime(validity["Value"])
     return validity
 
 
