@@ -34,8 +34,10 @@ def test_a_batch_of_requests_is_signed_with_one_login_and_a_refused_one_fails_al
     csr_path = str(tmp_path / "batch.csr")
     bench.write_csr(csr_path)  # asks for bench.example.internal
     names = dict(common_name="bench.example.internal", subject_alt_names=["DNS:bench.example.internal"])
-    requests = [dict(names, csr=csr_path, requester="host-%d/web" % index) for index in range(5)]
-    requests.append(dict(csr=csr_path, requester="tampered/web", common_name="other.example.internal",
+    with open(csr_path) as handle:
+        csr = handle.read()  # a batch's CSRs are PEM content, never paths
+    requests = [dict(names, csr=csr, requester="host-%d/web" % index) for index in range(5)]
+    requests.append(dict(csr=csr, requester="tampered/web", common_name="other.example.internal",
                          subject_alt_names=["DNS:other.example.internal"]))
     result, _seconds, logins = spied.run("certfleet.pki.pkcs11_certificate", key_label="batch-ca",
                                          ca_certificate=ca_path, requests=requests)
