@@ -59,20 +59,20 @@ class LyingFleet:
     honest hosts; every certfleet variable in the inventory, where users declare them (a
     variable given with -e would outrank any fact)."""
 
-    def __init__(self, directory, group_vars, honest=("honest-1", "honest-2"), liar_vars=None):
+    def __init__(self, directory, group_vars, honest=("honest-1", "honest-2"), liar_vars=None, liar="liar"):
         self.directory = str(directory)
         self.lies_path = os.path.join(self.directory, "lies.json")
         self.wrapper = os.path.join(self.directory, "liar-python")
         with open(self.wrapper, "w") as handle:
             handle.write(WRAPPER % dict(python=sys.executable, lies=self.lies_path))
         os.chmod(self.wrapper, os.stat(self.wrapper).st_mode | stat.S_IXUSR)
-        self.hosts = ["liar"] + list(honest)
+        self.hosts = [liar] + list(honest)
         hosts = {}
         for host in self.hosts:
             hosts[host] = dict(
-                ansible_python_interpreter=self.wrapper if host == "liar" else sys.executable,
+                ansible_python_interpreter=self.wrapper if host == liar else sys.executable,
                 certfleet_certificates_dir=self.path(host, "certs"), certfleet_staging_dir=self.path(host, "staging"))
-        hosts["liar"].update(liar_vars or {})
+        hosts[liar].update(liar_vars or {})
         self.inventory = os.path.join(self.directory, "inventory.yml")
         with open(self.inventory, "w") as handle:
             yaml.safe_dump({"all": {"hosts": hosts, "vars": dict(group_vars, ansible_connection="local")}}, handle,

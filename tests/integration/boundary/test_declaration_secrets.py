@@ -16,7 +16,8 @@ def test_a_malformed_declaration_names_its_problem_without_its_secrets(tmp_path)
     fleet = LyingFleet(tmp_path, {
         "certfleet_issuers": [issuer],  # a list where a map of issuers belongs: a merge gone wrong
         "certfleet_certificates": [{"name": "web", "issuer": "hsm", "common_name": "{{ inventory_hostname }}",
-                                    "formats": ["pem", "pkcs12"], "pkcs12_passphrase": SECRETS[1]}]})
+                                    "formats": ["pem", "pkcs12"], "pkcs12_passphrase": SECRETS[1]}]},
+        honest=(), liar="web-1")  # it tells no lie here: one host
     run = fleet.playbook(os.path.join(REPO, "playbooks", "site.yml"), "-vvv")
     output = run.stdout + run.stderr
     assert run.returncode != 0 and "certfleet_issuers must be a dict of issuer name -> options" in output
