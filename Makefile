@@ -1,5 +1,5 @@
 # The two commands of the README, plus their parts. Each target does its own set-up.
-.PHONY: setup demo demo-rebuild demo-down test unit integration lint sanity build molecule ee ssm-json
+.PHONY: setup demo demo-rebuild demo-down test check unit integration lint sanity build molecule ee ssm-json
 
 setup:
 	scripts/setup.sh
@@ -19,6 +19,10 @@ demo-down:
 # Everything CI runs: unit + integration pytest, ansible-test sanity, molecule scenarios.
 test: setup
 	scripts/test.sh
+
+# The edit loop: every stage without hosts (unit, lint, sanity, build), a few minutes.
+check: setup
+	scripts/test.sh unit lint sanity build
 
 unit: setup
 	scripts/test.sh unit

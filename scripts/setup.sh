@@ -20,9 +20,15 @@ install_debian_packages() {
     done)
     [ -z "$missing" ] && return
     echo "setup: installing Debian packages: $missing"
-    apt-get update -qq
+    # Another package installation (unattended-upgrades on a fresh machine) holds dpkg's lock:
+    # wait for it, saying so, instead of failing at once.
+    local wait=(-o DPkg::Lock::Timeout=600 -o Acquire::Lock::Timeout=600)
+    if fuser /var/lib/dpkg/lock-frontend /var/lib/apt/lists/lock >/dev/null 2>&1; then
+        echo "setup: another package installation holds the dpkg/apt lock; waiting for it (at most 10 minutes)"
+    fi
+    apt-get "${wait[@]}" update -qq
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq --no-install-recommends $missing >/dev/null
 }
 
 install_python_packages() {

@@ -7,7 +7,8 @@ source "$(dirname "$0")/env.sh"
 cd "$repo"
 
 run_pytest() {
-    python -m pytest -p no:cacheprovider "$@"
+    # The slowest tests, every run: where the suite's time goes (docs/performance.md).
+    python -m pytest -p no:cacheprovider --durations=15 "$@"
 }
 
 stage_unit() {
