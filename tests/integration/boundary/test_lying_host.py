@@ -98,18 +98,27 @@ def _repeat_san(pem, key):
         body[i:i + 64] for i in range(0, len(body), 64))
 
 
-def test_injected_facts_run_nothing_on_the_controller_and_get_no_certificate_for_another_name(fleet, moto, tmp_path):
+@pytest.mark.parametrize("environment", ["command", "settings"])
+def test_injected_facts_run_nothing_on_the_controller_and_get_no_certificate_for_another_name(fleet, moto, tmp_path,
+                                                                                              environment):
+    """An environment name that a shell would run (refused as a name wherever it is read), or
+    one that only swaps the issuer's settings (the host is refused for the facts it carries):
+    either way nothing runs or is signed for the liar, and the others are served."""
     marker = tmp_path / "ran-on-the-controller"
-    hostile_issuers = {"pca": dict(fleet.issuers["pca"], environment={"X=1 ; touch %s ; Y" % marker: "1"})}
+    injected = {"X=1 ; touch %s ; Y" % marker: "1"} if environment == "command" else {"AWS_CONFIG_FILE": str(marker)}
+    hostile_issuers = {"pca": dict(fleet.issuers["pca"], environment=injected)}
     stolen = [dict(CERTIFICATE, common_name="honest-1.example.internal")]
     fleet.lie({"facts": {"certfleet_issuers": hostile_issuers, "certfleet_certificates": stolen}})
     before = len(issued_csrs(moto))
-    run = fleet.playbook(os.path.join(PLAYBOOKS, "site.yml"), inject_facts=True)
+    run = fleet.playbook(os.path.join(PLAYBOOKS, "site.yml"), "-e", '{"certfleet_force_renew": ["web"]}',
+                         inject_facts=True)
     fleet.lie({})
-    assert not marker.exists(), "an injected environment name ran a command on the controller"
+    assert not marker.exists(), "an injected environment ran a command on the controller"
     recap = play_recap(run.stdout)
     assert recap["liar"][1] == 1 and recap["honest-1"][1] == 0 and recap["honest-2"][1] == 0, run.stdout[-3000:]
-    assert "liar: refused: its facts carry certfleet_certificates, certfleet_issuers" in run.stdout
+    refusal = ("liar: refused: its facts carry certfleet_certificates, certfleet_issuers" if environment == "settings"
+               else "environment key 'X=1 ; touch %s ; Y' is not an environment variable name" % marker)
+    assert refusal in run.stdout
     for host in ("honest-1", "honest-2"):
         assert names_of(fleet.installed(host)) == ["%s.example.internal" % host]
     assert fleet.installed("liar") is None
