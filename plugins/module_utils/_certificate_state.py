@@ -121,8 +121,8 @@ def _longer_than_declared(lifetime, validity_days):
     rounding), or None; a shorter one (clamped to its CA's end) is kept."""
     if validity_days is None or lifetime <= datetime.timedelta(days=validity_days + 1):
         return None
-    return "validity changed (%d days installed, at most %d declared)" % (round(lifetime.total_seconds() / 86400),
-                                                                         validity_days)
+    installed_days = round(lifetime.total_seconds() / 86400)
+    return "validity changed (%d days installed, at most %d declared)" % (installed_days, validity_days)
 
 
 def inspect_certificate(declared, params, now):

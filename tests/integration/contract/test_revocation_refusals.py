@@ -23,10 +23,10 @@ ISSUERS = {
 
 @pytest.mark.parametrize("provider", sorted(ISSUERS))
 def test_an_issuer_that_cannot_revoke_is_refused_before_anything_changes(provider, tmp_path):
-    fleet = LyingFleet(tmp_path, {
-        "certfleet_issuers": {"issuer": ISSUERS[provider]},
-        "certfleet_certificates": [{"name": "web", "issuer": "issuer", "common_name": "{{ inventory_hostname }}"}]},
-        honest=(), liar="web-1")  # it tells no lie here: one host, its own directories
+    declarations = {"certfleet_issuers": {"issuer": ISSUERS[provider]},
+                    "certfleet_certificates": [{"name": "web", "issuer": "issuer",
+                                                "common_name": "{{ inventory_hostname }}"}]}
+    fleet = LyingFleet(tmp_path, declarations, honest=(), liar="web-1")  # no lie here: one host, its own directories
     run = fleet.playbook(os.path.join(REPO, "playbooks", "revoke.yml"), "-e", "certfleet_revoke=web")
     assert play_recap(run.stdout)["web-1"] == (0, 1), run.stdout[-3000:]
     assert "web: issuer issuer (%s) cannot revoke" % provider in run.stdout
