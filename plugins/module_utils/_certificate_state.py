@@ -103,9 +103,9 @@ def certificates_of_key(store, current):
     """The current certificate and every other version in the store certified for its key
     (PEM, current first): revoking a key revokes every certificate of it (a reused key renews
     into several)."""
-    found = [to_pem(current)]
+    found, active = [to_pem(current)], store.active_version()
     for version in reversed(store.versions()):
-        if version == store.active_version():
+        if version == active:
             continue
         try:
             other = load_certificate(store.read(version, CERTIFICATE), "version %s" % version)

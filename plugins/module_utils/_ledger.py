@@ -127,6 +127,9 @@ class DirectoryStore:
             return []
         return sorted(prefix + "/" + name for name in names if name.endswith(".json"))
 
+    def exists(self, key):
+        return os.path.exists(self._path(key))
+
     def describe(self, key):
         return self._path(key)
 
@@ -192,6 +195,9 @@ class S3Store:
             found.extend(item["Key"] for item in page.get("Contents", []) if item["Key"].endswith(".json"))
         strip = len(self.prefix) + 1 if self.prefix else 0
         return sorted(key[strip:] for key in found)
+
+    def exists(self, key):
+        return self._listed(key)
 
     def describe(self, key):
         return "s3://%s/%s" % (self.bucket, self._key(key))
@@ -271,10 +277,10 @@ class Ledger:
         return self._load(key), False
 
     def has_issued(self, serial):
-        return self.store.read("%s/issued/%s.json" % (self.ca, normalized_serial(serial)))[0] is not None
+        return self.store.exists("%s/issued/%s.json" % (self.ca, normalized_serial(serial)))
 
     def has_revoked(self, serial):
-        return self.store.read("%s/revoked/%s.json" % (self.ca, normalized_serial(serial)))[0] is not None
+        return self.store.exists("%s/revoked/%s.json" % (self.ca, normalized_serial(serial)))
 
     def _entries(self, kind):
         return [entry for entry in (self._load(key, listed=True) for key in self.store.keys("%s/%s" % (self.ca, kind)))
