@@ -3,21 +3,25 @@
 # Debian packages from bindep.txt, a virtualenv in .venv with requirements-dev.txt, the TLS
 # scanner in its own virtualenv (.venv-scanner), and a collections tree in .build so that
 # `certfleet.pki` resolves to this checkout.
-# Re-running is cheap: each step is skipped when its inputs have not changed.
+# Re-running is cheap, in this clone or a new one: each step is skipped when its inputs have
+# not changed (the Debian packages are all installed; the virtualenvs are cached by the hash
+# of their requirement files).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-stamp_dir=.venv/.certfleet-stamps
 
 debian_packages() {
     awk '!/^#/ && /platform:dpkg/ {print $1}' bindep.txt
 }
 
 install_debian_packages() {
-    local missing
-    missing=$(debian_packages | while read -r pkg; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || echo "$pkg"
-    done)
+    local wanted installed missing
+    # One dpkg query for all of them (a fraction of a second): unlike a stamp file, it also
+    # notices a package removed since the last set-up.
+    wanted=$(debian_packages | sort -u)
+    # shellcheck disable=SC2086  # one package name per word; dpkg-query fails for an unknown one
+    installed=$(dpkg-query -W -f='${Package} ${Status}\n' $wanted 2>/dev/null | awk '/ ok installed$/ {print $1}' | sort -u || true)
+    missing=$(comm -23 <(echo "$wanted") <(echo "$installed") | xargs)
     [ -z "$missing" ] && return
     echo "setup: installing Debian packages: $missing"
     # Another package installation (unattended-upgrades on a fresh machine) holds dpkg's lock:
@@ -31,30 +35,47 @@ install_debian_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq --no-install-recommends $missing >/dev/null
 }
 
-install_python_packages() {
-    local want
-    want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
-    if [ -f "$stamp_dir/pip" ] && [ "$(cat "$stamp_dir/pip")" = "$want" ]; then
-        return
+# The virtualenvs live in a machine-wide cache, one per hash of their requirement files (and
+# the Python that built them); .venv and .venv-scanner link to theirs. A clone whose
+# requirements were installed once on this machine sets up in a second; a changed
+# requirement file gets a new virtualenv, and the old one is left for the clones that use it.
+venv_cache=${CERTFLEET_VENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/certfleet/venvs}
+
+# cached_virtualenv LINK KIND REQUIREMENTS...: LINK points at a complete virtualenv of KIND
+# with REQUIREMENTS installed, built first when the cache has none.
+cached_virtualenv() {
+    local link=$1 kind=$2
+    shift 2
+    local want target
+    want=$( (python3 --version; cat "$@") | sha256sum | cut -c1-16)
+    target="$venv_cache/$kind-$want"
+    mkdir -p "$venv_cache"
+    (
+        # Two set-ups at once (two clones) build a virtualenv once.
+        flock 9
+        [ -f "$target/.certfleet-complete" ] && exit 0
+        echo "setup: installing Python packages ($*) into $target"
+        rm -rf "$target"
+        python3 -m venv "$target"
+        # This machine's pip config names local mirrors that may be absent: drop those warnings.
+        "$target/bin/pip" install -q --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
+        "$target/bin/pip" install -q -r "$1" 2> >(grep -v '^WARNING: Location' >&2)
+        touch "$target/.certfleet-complete"
+    ) 9>"$venv_cache/.lock"
+    touch "$target"  # last used: what a clean-up of the cache would go by
+    # A directory from the set-up before the cache (or a user's) gives way to the link.
+    if [ -d "$link" ] && [ ! -L "$link" ]; then
+        rm -rf "$link"
     fi
-    echo "setup: installing Python packages into .venv"
-    [ -x .venv/bin/python ] || python3 -m venv .venv
-    # This machine's pip config names local mirrors that may be absent: drop those warnings.
-    .venv/bin/pip install -q --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
-    .venv/bin/pip install -q -r requirements-dev.txt 2> >(grep -v '^WARNING: Location' >&2)
-    mkdir -p "$stamp_dir" && echo "$want" > "$stamp_dir/pip"
+    ln -sfn "$target" "$link"
+}
+
+install_python_packages() {
+    cached_virtualenv .venv dev requirements-dev.txt requirements.txt
 }
 
 install_scanner() {
-    local want
-    want=$(sha256sum < requirements-scanner.txt | cut -d' ' -f1)
-    if [ -f "$stamp_dir/scanner" ] && [ "$(cat "$stamp_dir/scanner")" = "$want" ]; then
-        return
-    fi
-    echo "setup: installing the TLS scanner into .venv-scanner"
-    [ -x .venv-scanner/bin/python ] || python3 -m venv .venv-scanner
-    .venv-scanner/bin/pip install -q -r requirements-scanner.txt 2> >(grep -v '^WARNING: Location' >&2)
-    mkdir -p "$stamp_dir" && echo "$want" > "$stamp_dir/scanner"
+    cached_virtualenv .venv-scanner scanner requirements-scanner.txt
 }
 
 link_collection() {

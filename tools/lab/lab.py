@@ -12,6 +12,8 @@ See docs/lab.md.
 """
 
 import argparse
+import contextlib
+import fcntl
 import ipaddress
 import json
 import os
@@ -57,6 +59,15 @@ def existing_labs():
         return sorted(os.listdir(LAB_ROOT))
     except FileNotFoundError:
         return []
+
+
+@contextlib.contextmanager
+def allocation_lock():
+    """Held while a lab takes addresses or removes the lab root: labs started at the same time
+    (parallel test workers) never take the same address."""
+    with open(LAB_ROOT + ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def address_in_use(address):
@@ -144,8 +155,9 @@ def down(name):
     # every process of the host (nginx, apache, sshd sessions); its mounts go with the namespace.
     kill_and_wait(lab_processes(name))
     shutil.rmtree(lab_dir(name), ignore_errors=True)
-    if os.path.isdir(LAB_ROOT) and not os.listdir(LAB_ROOT):
-        os.rmdir(LAB_ROOT)
+    with allocation_lock():
+        if os.path.isdir(LAB_ROOT) and not os.listdir(LAB_ROOT):
+            os.rmdir(LAB_ROOT)
 
 
 def start_host(directory, host):
@@ -201,21 +213,23 @@ def write_inventory(path, state):
 def up(name, specs, inventory=None):
     down(name)
     directory = lab_dir(name)
-    os.makedirs(directory, mode=0o700)
     identity = os.path.join(directory, "id_ed25519")
+    with allocation_lock():
+        os.makedirs(directory, mode=0o700)
+        addresses = allocate_addresses(len(specs))
+        hosts = [{"name": hostname, "group": group, "address": address}
+                 for (hostname, group), address in zip(specs, addresses)]
+        state = {"name": name, "identity_file": identity, "hosts": hosts}
+        write_state(name, state)  # the addresses are taken from here on
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "certfleet-lab-" + name,
                     "-f", identity], check=True)
-    addresses = allocate_addresses(len(specs))
-    hosts = [{"name": hostname, "group": group, "address": address}
-             for (hostname, group), address in zip(specs, addresses)]
     with open(os.path.join(directory, "etc_hosts"), "w") as handle:
         # The name, and its first label as an alias (nginx-1 for nginx-1.demo.internal).
         handle.write("".join(" ".join([h["address"]] + sorted(set([h["name"], h["name"].split(".")[0]]), key=len, reverse=True))
                              + "\n" for h in hosts))
-    state = {"name": name, "identity_file": identity, "hosts": hosts}
     try:
         processes = [start_host(directory, host) for host in hosts]
-        write_state(name, state)
+        write_state(name, state)  # with the hosts' PIDs
         wait_for_ssh(hosts, processes)
     except Exception:
         down(name)

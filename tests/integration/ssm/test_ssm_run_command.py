@@ -20,13 +20,19 @@ HOST = "ssm-1"
 # What the instance holds besides its own files: the collection artifact and the script.
 ON_HOST = "/root/certfleet-ssm"
 ARTIFACTS = "/opt/certfleet/artifacts"
-# Served by the web_tls role (not a consumer handler), as docs/web_tls.md recommends; the
-# served chain is checked against the CA that chain.pem holds (moto's root).
-DECLARATION = {"certfleet_certificates": [
-    {"name": "web", "issuer": "acmpca", "common_name": HOST + ".example.internal",
-     "validity_days": 30, "group": "www-data"}],
-    "certfleet_nginx_sites": [{"name": "www", "certificate": "web", "server_names": [HOST + ".example.internal"]}],
-    "certfleet_tls_trust_anchor": "/etc/certfleet/certs/web/current/chain.pem"}
+
+
+def declaration(address):
+    """Served by the web_tls role (not a consumer handler), as docs/web_tls.md recommends, on
+    the instance's own address (lab hosts share the loopback network: a wildcard listener
+    would clash with other labs'); the served chain is checked against the CA that chain.pem
+    holds (moto's root)."""
+    return {"certfleet_certificates": [
+        {"name": "web", "issuer": "acmpca", "common_name": HOST + ".example.internal",
+         "validity_days": 30, "group": "www-data"}],
+        "certfleet_nginx_sites": [{"name": "www", "certificate": "web", "server_names": [HOST + ".example.internal"],
+                                   "listen_address": address}],
+        "certfleet_tls_trust_anchor": "/etc/certfleet/certs/web/current/chain.pem"}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,7 @@ def instance(lab_factory, moto, ca_arn, tmp_path_factory):
     (artifact,) = [name for name in os.listdir(str(work)) if name.endswith(".tar.gz")]
     lab = lab_factory("pytest-ssm", ["%s:nginx" % HOST])
     lab.ssh(HOST, "mkdir -p /etc/certfleet %s && cat > /etc/certfleet/certfleet.yml <<'EOF'\n%s\nEOF"
-            % (ON_HOST, yaml.safe_dump(DECLARATION)))
+            % (ON_HOST, yaml.safe_dump(declaration(lab.hosts[HOST]["address"]))))
     # Where the document takes a tarball from: root's artifacts directory (its allowedPattern).
     lab.ssh(HOST, "mkdir -p %s" % ARTIFACTS)
     lab.copy(HOST, str(work / artifact), ARTIFACTS + "/" + artifact)
@@ -103,8 +109,9 @@ def test_forced_renewal_replaces_the_certificate(instance, moto, ca_arn):
 
 
 def served_serial(instance):
-    return instance["lab"].ssh(HOST, "openssl s_client -connect 127.0.0.1:443 -servername %s.example.internal "
-                                     "</dev/null 2>/dev/null | openssl x509 -noout -serial" % HOST).stdout.strip()
+    return instance["lab"].ssh(HOST, "openssl s_client -connect %s:443 -servername %s.example.internal "
+                                     "</dev/null 2>/dev/null | openssl x509 -noout -serial"
+                               % (instance["lab"].hosts[HOST]["address"], HOST)).stdout.strip()
 
 
 def test_revoke_replaces_serves_then_revokes_the_old_serial(instance, moto):
