@@ -12,6 +12,7 @@ is stale: update it with the code)."""
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -93,13 +94,25 @@ def uncommitted(path):
     return bool(status.strip())
 
 
+def what_failed(command, output):
+    """The first failing test (pytest) or step and task (molecule) in ``output``, else the command."""
+    failed = re.search(r"^FAILED (\S+)", output, re.M)
+    if failed:
+        return failed.group(1)
+    step = re.search(r"\[default > (\w+)\] Executed: Failed", output)
+    task = re.findall(r"^TASK \[(.+?)\] \*+\n(?:(?!TASK \[).*\n)*?(?:fatal|failed): ", output, re.M)
+    if task:
+        return "%s: %s" % ("molecule " + step.group(1) if step else " ".join(command), task[0])
+    return " ".join(command)
+
+
 def first_red_guard(guards):
-    """(command that failed, seconds it ran) of the first guard that turns red, else (None, seconds)."""
+    """(what turned red, seconds it ran) of the first guard that fails, else (None, seconds)."""
     started = time.monotonic()
     for command in guards:
-        run = subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        run = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
         if run.returncode != 0:
-            return " ".join(command), time.monotonic() - started
+            return what_failed(command, run.stdout), time.monotonic() - started
     return None, time.monotonic() - started
 
 
