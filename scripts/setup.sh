@@ -61,7 +61,7 @@ cached_virtualenv() {
         "$target/bin/pip" install -q --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
         "$target/bin/pip" install -q -r "$1" 2> >(grep -v '^WARNING: Location' >&2)
         touch "$target/.certfleet-complete"
-    ) 9>"$venv_cache/.lock"
+    ) 9>"$target.lock"
     touch "$target"  # last used: what a clean-up of the cache would go by
     # A directory from the set-up before the cache (or a user's) gives way to the link.
     if [ -d "$link" ] && [ ! -L "$link" ]; then
@@ -85,6 +85,10 @@ link_collection() {
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (apt and the namespace lab need it)" >&2; exit 1; }
 install_debian_packages
+# The two virtualenvs build side by side: on a machine without them, most of the time is
+# downloads.
+install_scanner &
+scanner=$!
 install_python_packages
-install_scanner
+wait "$scanner"
 link_collection

@@ -96,7 +96,7 @@ def uncommitted(path):
 
 def what_failed(command, output):
     """The first failing test (pytest) or step and task (molecule) in ``output``, else the command."""
-    failed = re.search(r"^FAILED (\S+)", output, re.M)
+    failed = re.search(r"^FAILED ([^\s\[]+)", output, re.M)  # file::test, without its parameters
     if failed:
         return failed.group(1)
     step = re.search(r"\[default > (\w+)\] Executed: Failed", output)
