@@ -4,6 +4,8 @@ import argparse
 import importlib.util
 import json
 import os
+import threading
+import time
 
 import pytest
 
@@ -48,3 +50,29 @@ def test_inventory_groups_and_connection(tmp_path):
 
 def test_addresses_stay_on_loopback():
     assert all(address.startswith("127.") for address in lab.allocate_addresses(3))
+
+
+class _StartedHost:
+    pid = 0
+
+    def poll(self):
+        return None
+
+
+def test_labs_started_at_once_take_different_addresses(tmp_path, monkeypatch):
+    # Parallel test workers start labs at the same time. Slow the allocation down so that,
+    # without the lock, both labs would read the same free address before either records it.
+    monkeypatch.setattr(lab, "LAB_ROOT", str(tmp_path / "labs"))
+    allocate = lab.allocate_addresses
+    monkeypatch.setattr(lab, "allocate_addresses", lambda count: (allocate(count), time.sleep(0.3))[0])
+    monkeypatch.setattr(lab, "start_host", lambda directory, host: _StartedHost())
+    monkeypatch.setattr(lab, "wait_for_ssh", lambda hosts, processes: None)
+    states = {}
+    threads = [threading.Thread(target=lambda name=name: states.update({name: lab.up(name, [(name + "-1", "plain")])}))
+               for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    addresses = [states[name]["hosts"][0]["address"] for name in ("first", "second")]
+    assert len(set(addresses)) == 2, addresses
