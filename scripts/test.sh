@@ -18,8 +18,7 @@ stage_unit() {
 stage_integration() {
     # Two workers, a test file each at a time: a file's labs, moto servers, tokens and
     # directories are its own, and lab.py hands out addresses under a lock. On 2 cores this
-    # halves the stage (docs/performance.md); the lab tests wait on SSH and servers as much
-    # as they compute.
+    # nearly halves the stage (docs/performance.md).
     run_pytest -n 2 --dist loadfile tests/integration
 }
 

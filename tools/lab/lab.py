@@ -65,6 +65,7 @@ def existing_labs():
 def allocation_lock():
     """Held while a lab takes addresses or removes the lab root: labs started at the same time
     (parallel test workers) never take the same address."""
+    os.makedirs(os.path.dirname(LAB_ROOT), exist_ok=True)
     with open(LAB_ROOT + ".lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
