@@ -18,13 +18,13 @@ import sys
 import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-UNIT = ["pytest", "-p", "no:cacheprovider", "-q", "-x", "tests/unit"]
 
 
 def pytest(*paths):
     return ["pytest", "-p", "no:cacheprovider", "-q", "-x", *paths]
 
 
+UNIT = pytest("tests/unit")
 MOLECULE = ["molecule", "test"]
 
 # name: (promise, file, code as it is, code broken, guards: commands, cheapest first)
