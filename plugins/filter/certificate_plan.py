@@ -36,6 +36,12 @@ from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     subject_alt_name,
     whole_number,
 )
+from ansible_collections.certfleet.pki.plugins.module_utils._providers import (
+    MODULE_OPTION,
+    PROVIDERS as REGISTRY,
+    can_revoke,
+    delivered,
+)
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import RenewBeforeError, parse_renew_before
 from ansible_collections.certfleet.pki.plugins.module_utils._store import (
     certificate_dir,
@@ -52,34 +58,19 @@ CERTIFICATE_KEYS = {"name", "issuer", "common_name", "subject_alt_names", "key",
                     "validity_days", "owner", "group", "formats", "pkcs12_passphrase", "consumers", "profile",
                     "fullchain_root"}
 POLICY_KEYS = {"allowed_names", "allowed_profiles", "max_validity_days", "allow_wildcards"}
-# Per provider: (required options, optional options) besides provider, environment and the policy.
-PROVIDERS = {
-    "pkcs11": ({"pkcs11_module", "token_label", "key_label", "ca_certificate"},
-               {"pin", "ca_chain", "profile", "ledger", "ledger_region", "ledger_endpoint_url", "crl_distribution_points"}),
-    "acmpca": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "template", "ca_certificate"}),
-    "kms": ({"key_id", "ca_certificate"}, {"ca_chain", "profile", "region", "aws_profile", "endpoint_url",
-                                           "crl_distribution_points"}),
-    "acm": ({"certificate_authority_arn"}, {"region", "aws_profile", "endpoint_url", "tags"}),
-    "secretsmanager": ({"secret_id"}, {"region", "aws_profile", "endpoint_url", "version_stage", "certificate_field",
-                                       "private_key_field", "chain_field"}),
-}
+# Per provider (the registry, module_utils/_providers.py): (required options, optional options)
+# besides provider, environment and the policy.
+PROVIDERS = dict((name, (set(entry["required"]), set(entry["optional"]))) for name, entry in REGISTRY.items())
 # The providers whose certificates come with their key from a source that decides when there
 # is a new one (the key is generated there, not on the host): no CSR, installed by deliver.yml.
-DELIVERED = ("acm", "secretsmanager")
+DELIVERED = tuple(name for name in REGISTRY if delivered(name))
 # A declared key -> the key ACM generates for an ACM private certificate.
 ACM_KEY_ALGORITHMS = {("ec", "secp256r1"): "EC_prime256v1", ("ec", "secp384r1"): "EC_secp384r1",
                       ("rsa", 2048): "RSA_2048", ("rsa", 3072): "RSA_3072", ("rsa", 4096): "RSA_4096"}
-# The providers whose module takes the certificate profile per certificate, and its option
-# there (kms_certificate's O(profile) is the AWS profile). An ACM PCA template sets the profile.
-CERTIFICATE_PROFILE_OPTION = {"pkcs11": "profile", "kms": "certificate_profile"}
-# Options of the issuing modules that belong to one request of a batch (O(requests)).
-_PER_REQUEST = {"common_name", "subject_alt_names", "validity_days", "requester", "allowed_names", "allowed_profiles",
-                "max_validity_days", "key"}
-REQUEST_OPTIONS = {"pkcs11": _PER_REQUEST | {"profile"}, "acmpca": _PER_REQUEST, "kms": _PER_REQUEST | {"certificate_profile"},
-                   "acm": {"requester", "domain_name", "subject_alternative_names", "key_algorithm"},
-                   "secretsmanager": {"requester", "subject_alt_names"}}
-# Issuer option -> option of the provider's issuing module.
-MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
+# The providers whose module takes the certificate profile per certificate, and its option there.
+CERTIFICATE_PROFILE_OPTION = dict((name, entry["certificate_profile_option"]) for name, entry in REGISTRY.items()
+                                  if entry["certificate_profile_option"])
+REQUEST_OPTIONS = dict((name, set(entry["request_options"])) for name, entry in REGISTRY.items())
 _CRL_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?\Z")
 _ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-fA-F-]+\Z")
 # A Secrets Manager secret name (its documented characters) or ARN.
@@ -89,6 +80,12 @@ _TAG_TEXT = re.compile(r"^[\w .:/=+@-]*\Z")
 # A KMS key ID, key ARN, alias name or alias ARN.
 _KMS_KEY = re.compile(r"^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(?:key/[0-9a-zA-Z-]+|alias/[A-Za-z0-9/_-]+)"
                       r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})\Z")
+# Issuer options whose value must have a known form, whichever provider takes them.
+_OPTION_FORMATS = {
+    "certificate_authority_arn": (_ARN, "an ACM Private CA ARN"),
+    "key_id": (_KMS_KEY, "a KMS key ID, key ARN, alias/<name> or alias ARN"),
+    "secret_id": (_SECRET_ID, "a secret name (letters, digits, / _ + = . @ -) or ARN"),
+}
 
 
 def _fail(what, field, problem):
@@ -114,12 +111,9 @@ def check_issuer(name, issuer):
     if unknown:
         _fail(what, "options", "%s unknown for provider %s (known: %s)"
               % (", ".join(unknown), provider, ", ".join(sorted(required | optional | POLICY_KEYS | {"environment"}))))
-    if provider == "acmpca" and not _ARN.match(str(issuer["certificate_authority_arn"])):
-        _fail(what, "certificate_authority_arn", "%r is not an ACM Private CA ARN" % (issuer["certificate_authority_arn"],))
-    if provider == "kms" and not _KMS_KEY.match(str(issuer["key_id"])):
-        _fail(what, "key_id", "%r is not a KMS key ID, key ARN, alias/<name> or alias ARN" % (issuer["key_id"],))
-    if provider == "secretsmanager" and not _SECRET_ID.match(str(issuer["secret_id"])):
-        _fail(what, "secret_id", "%r is not a secret name (letters, digits, / _ + = . @ -) or ARN" % (issuer["secret_id"],))
+    for option, (pattern, expected) in _OPTION_FORMATS.items():
+        if option in issuer and not pattern.match(str(issuer[option])):
+            _fail(what, option, "%r is not %s" % (issuer[option], expected))
     _check_tags(what, issuer.get("tags"))
     _check_environment(what, issuer.get("environment"))
     if issuer.get("ledger"):
@@ -390,6 +384,15 @@ def issuer_environment(issuers, name):
     return dict(issuer.get("environment") or {})
 
 
+def revocation_problem(issuers, name):
+    """Why issuer ``name`` cannot revoke what it signed (the provider registry's capability and
+    what it needs of the declaration), or an empty string when it can."""
+    issuer = issuers.get(name) if isinstance(issuers, dict) else None
+    able, why = can_revoke(issuer if isinstance(issuer, dict) else {})
+    return "" if able else why + "."
+
+
 class FilterModule(object):
     def filters(self):
-        return {"certificate_plan": certificate_plan, "name_list": _name_list, "issuer_environment": issuer_environment}
+        return {"certificate_plan": certificate_plan, "name_list": _name_list, "issuer_environment": issuer_environment,
+                "revocation_problem": revocation_problem}

@@ -13,17 +13,13 @@ import datetime
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.certfleet.pki.plugins.module_utils._providers import PROVIDERS
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     InputError,
     load_certificate,
     not_valid_after,
     not_valid_before,
 )
-
-
-def _window(issuer, planned):
-    """The longest renewal window, in days, of the batch's certificates from ``issuer``."""
-    return max([entry.get("renew_before_days") or 0 for entry in planned if entry.get("issuer") == issuer] or [0])
 
 
 def _pkcs11_problem(result, issue):
@@ -46,19 +42,21 @@ def _acmpca_problem(result, issue):
     return None
 
 
-PROVIDER_CHECKS = {"pkcs11": _pkcs11_problem, "acmpca": _acmpca_problem}
+# The verdict on each check module the provider registry names (module_utils/_providers.py).
+MODULE_VERDICTS = {"certfleet.pki.pkcs11_ca_info": _pkcs11_problem,
+                   "certfleet.pki.acmpca_certificate_authority_info": _acmpca_problem}
 
 
-def _ca_period(provider, result, issue):
-    """(not before, not after) of the issuer's CA: its declared ca_certificate, or what ACM PCA
-    says of its CA; (None, None) when neither is known."""
+def _ca_period(result, issue):
+    """(not before, not after) of the issuer's CA: its declared ca_certificate, or what its
+    check module says of its CA; (None, None) when neither is known."""
     if issue.get("ca_certificate"):
         try:
             certificate = load_certificate(issue["ca_certificate"], "ca_certificate")
         except InputError as error:
             raise AnsibleFilterError(str(error))
         return not_valid_before(certificate), not_valid_after(certificate)
-    if provider == "acmpca" and result.get("not_after"):
+    if result.get("not_after"):
         not_before = result.get("not_before")
         return (datetime.datetime.fromisoformat(not_before) if not_before else None,
                 datetime.datetime.fromisoformat(result["not_after"]))
@@ -80,20 +78,22 @@ def _window_problem(period, window, now):
     return None
 
 
-def issuer_problems(due_issuers, results, planned, now=None):
-    """[{issuer, problem}] for each of ``due_issuers`` (one planned certificate per issuer):
-    ``results`` are the providers' checks (their ``item`` is the planned certificate),
-    ``planned`` every planned certificate of the batch (for the renewal windows). An empty
-    problem means the issuer may sign."""
+def issuer_problems(checks, results, now=None):
+    """[{issuer, provider, problem}] for each of ``checks`` (one per issuer, from the
+    check_runs filter: its provider, its shared options as ``connection`` and the longest
+    renewal window of its due certificates as ``renew_before_days``); ``results`` are the
+    issuer_run check results (each with its run as ``item``). An empty problem means the
+    issuer may sign."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     by_issuer = dict((result["item"]["issuer"], result) for result in results or [] if isinstance(result.get("item"), dict))
     verdicts = []
-    for entry in due_issuers:
-        issuer, provider, issue = entry["issuer"], entry["provider"], entry["issue"]
+    for check in checks:
+        issuer, provider, connection = check["issuer"], check["provider"], check["connection"]
         result = by_issuer.get(issuer, {})
-        check = PROVIDER_CHECKS.get(provider)
-        problem = check(result, issue) if check else None
-        problem = problem or _window_problem(_ca_period(provider, result, issue), _window(issuer, planned), now)
+        verdict = MODULE_VERDICTS.get(PROVIDERS[provider]["preflight_module"])
+        problem = verdict(result, connection) if verdict else None
+        period = _ca_period(result, connection)
+        problem = problem or _window_problem(period, check.get("renew_before_days") or 0, now)
         verdicts.append(dict(issuer=issuer, provider=provider, problem=problem or ""))
     return verdicts
 

@@ -10,7 +10,8 @@ from ansible.plugins.callback import CallbackBase
 
 # Actions that run on the controller only, whatever the host.
 CONTROLLER_ACTIONS = {"set_fact", "assert", "debug", "fail", "include_role", "include_tasks", "import_tasks",
-                      "include_vars", "validate_argument_spec", "meta", "add_host", "group_by", "fleet_report"}
+                      "include_vars", "validate_argument_spec", "meta", "add_host", "group_by", "fleet_report",
+                      "host_facts_check"}
 
 
 class CallbackModule(CallbackBase):

@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) certfleet.pki contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The provider registry: the one place that names certfleet's issuers and sources.
+
+For each provider: how its certificates arrive (``signs`` a CSR whose key stays on the host,
+or ``delivers`` a certificate with a key made at the source), the module that does it and
+which of the issuer's options that module takes, which options travel with each request of a
+batch, the check run before any key is staged, and what the roles may ask of it (revocation,
+CRLs). The plan validates declarations against it, the ``issuer_run`` action runs its modules,
+and the roles read only its capabilities: adding a provider is one entry here, its backend and
+its module (docs/architecture.md, "Add a provider").
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+SIGNS = "signs"
+DELIVERS = "delivers"
+
+# Options of the signing modules that belong to one request of a batch (their O(requests)).
+_SIGNED_REQUEST = ("common_name", "subject_alt_names", "validity_days", "requester", "allowed_names",
+                   "allowed_profiles", "max_validity_days", "key")
+_AWS = ("region", "aws_profile", "endpoint_url")
+
+# Preflight kinds: "module" runs the provider's check module once per issuer and batch; every
+# provider that signs is also refused when its CA certificate does not outlive the renewal
+# window. "source": a delivering run is itself the check, made on every run, and a source that
+# fails fails only the hosts it serves.
+PROVIDERS = {
+    "pkcs11": {
+        "arrives": SIGNS,
+        "module": "certfleet.pki.pkcs11_certificate",
+        "required": ("pkcs11_module", "token_label", "key_label", "ca_certificate"),
+        "optional": ("pin", "ca_chain", "profile", "ledger", "ledger_region", "ledger_endpoint_url",
+                     "crl_distribution_points"),
+        # Issuer options its module takes from the batch's shared options (the connection).
+        "module_options": ("pkcs11_module", "token_label", "key_label", "ca_certificate", "ca_chain",
+                           "crl_distribution_points"),
+        # Read from the declaration when the module runs, never copied into the plan's facts.
+        "secret_options": ("pin",),
+        "request_options": _SIGNED_REQUEST + ("profile",),
+        # The module option that carries the certificate profile (None: the issuer decides it).
+        "certificate_profile_option": "profile",
+        "preflight": "module",
+        "preflight_module": "certfleet.pki.pkcs11_ca_info",
+        "preflight_options": ("pkcs11_module", "token_label", "key_label", "ca_certificate"),
+        # The public key is read without a login: the batch's signing run is the one login.
+        "preflight_fixed": {"login": "when_needed"},
+        # What it signs is recorded in the issuer's ledger (when it has one) before install.
+        "records_in_ledger": True,
+        # Revokes through its ledger, and signs its CRLs with the HSM key from that ledger.
+        "revocation": "ledger",
+        "crl_source": "ledger",
+        "replaces_in_request": None,
+        "current_in_request": None,
+    },
+    "acmpca": {
+        "arrives": SIGNS,
+        "module": "certfleet.pki.acmpca_certificate",
+        "required": ("certificate_authority_arn",),
+        "optional": _AWS + ("template", "ca_certificate"),
+        "module_options": ("certificate_authority_arn", "region", "profile", "endpoint_url", "template_arn",
+                           "ca_certificate"),
+        "secret_options": (),
+        "request_options": _SIGNED_REQUEST,
+        "certificate_profile_option": None,  # the ACM PCA template sets it
+        "preflight": "module",
+        "preflight_module": "certfleet.pki.acmpca_certificate_authority_info",
+        "preflight_options": ("certificate_authority_arn", "region", "profile", "endpoint_url"),
+        "preflight_fixed": {},
+        "records_in_ledger": False,
+        "revocation": "ca",
+        "crl_source": "ca",
+        # Each request names the serial it replaces: its idempotency token never matches that purchase.
+        "replaces_in_request": "replaces",
+        "current_in_request": None,
+    },
+    "kms": {
+        "arrives": SIGNS,
+        "module": "certfleet.pki.kms_certificate",
+        "required": ("key_id", "ca_certificate"),
+        "optional": ("ca_chain", "profile", "crl_distribution_points") + _AWS,
+        "module_options": ("key_id", "region", "profile", "endpoint_url", "ca_certificate", "ca_chain",
+                           "crl_distribution_points"),
+        "secret_options": (),
+        "request_options": _SIGNED_REQUEST + ("certificate_profile",),
+        "certificate_profile_option": "certificate_profile",  # its O(profile) is the AWS profile
+        "preflight": "ca_certificate",
+        "preflight_module": None,
+        "preflight_options": (),
+        "preflight_fixed": {},
+        "records_in_ledger": False,
+        "revocation": None,
+        "crl_source": None,
+        "replaces_in_request": None,
+        "current_in_request": None,
+    },
+    "acm": {
+        "arrives": DELIVERS,
+        "module": "certfleet.pki.acm_private_certificate",
+        "required": ("certificate_authority_arn",),
+        "optional": _AWS + ("tags",),
+        "module_options": ("certificate_authority_arn", "region", "profile", "endpoint_url", "tags"),
+        "secret_options": (),
+        "request_options": ("requester", "domain_name", "subject_alternative_names", "key_algorithm"),
+        "certificate_profile_option": None,
+        "preflight": "source",
+        "preflight_module": None,
+        "preflight_options": (),
+        "preflight_fixed": {},
+        "records_in_ledger": False,
+        "revocation": None,
+        "crl_source": None,
+        "replaces_in_request": None,
+        # What the host has now, for the source to compare: (request option, status field).
+        "current_in_request": ("current_serial", "serial"),
+    },
+    "secretsmanager": {
+        "arrives": DELIVERS,
+        "module": "certfleet.pki.secretsmanager_certificate",
+        "required": ("secret_id",),
+        "optional": _AWS + ("version_stage", "certificate_field", "private_key_field", "chain_field"),
+        "module_options": ("secret_id", "region", "profile", "endpoint_url", "version_stage", "certificate_field",
+                           "private_key_field", "chain_field"),
+        "secret_options": (),
+        "request_options": ("requester", "subject_alt_names"),
+        "certificate_profile_option": None,
+        "preflight": "source",
+        "preflight_module": None,
+        "preflight_options": (),
+        "preflight_fixed": {},
+        "records_in_ledger": False,
+        "revocation": None,
+        "crl_source": None,
+        "replaces_in_request": None,
+        "current_in_request": ("current_version_id", "origin"),
+    },
+}
+
+# Issuer option -> option of the provider's modules.
+MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
+# What each revocation capability needs of an issuer's declaration, and what to tell an
+# operator who asks more of it.
+REVOCATION_NEEDS = {"ledger": "ledger", "ca": None}
+PREFLIGHT_KINDS = ("module", "ca_certificate", "source")
+CAPABILITIES = ("arrives", "module", "preflight", "revocation", "crl_source")
+
+
+def provider(name):
+    """The registry entry of provider ``name`` (KeyError when unknown)."""
+    return PROVIDERS[name]
+
+
+def delivered(name):
+    return PROVIDERS[name]["arrives"] == DELIVERS
+
+
+def can_revoke(issuer):
+    """(True, "") when ``issuer`` (its declaration) can revoke what it signed, else (False, why)."""
+    entry = PROVIDERS.get((issuer or {}).get("provider"))
+    capability = entry and entry["revocation"]
+    if not capability:
+        return False, "only issuers that keep a CRL can revoke (%s)" % ", ".join(
+            "%s%s" % (name, " with a ledger" if PROVIDERS[name]["revocation"] == "ledger" else "")
+            for name in sorted(PROVIDERS) if PROVIDERS[name]["revocation"])
+    needed = REVOCATION_NEEDS[capability]
+    if needed and not issuer.get(needed):
+        return False, "it keeps no issuance ledger (set its %s option, see docs/revocation.md)" % needed
+    return True, ""
+
+
+def module_args(name, connection, secrets=None, option_names=None):
+    """The arguments of provider ``name``'s module from a run's shared options and the issuer's
+    secrets; ``option_names`` defaults to the issuing module's."""
+    entry = PROVIDERS[name]
+    names = entry["module_options"] if option_names is None else option_names
+    args = dict((key, connection[key]) for key in names if connection.get(key) not in (None, ""))
+    for key in entry["secret_options"]:
+        if (secrets or {}).get(key) not in (None, ""):
+            args[key] = secrets[key]
+    return args
