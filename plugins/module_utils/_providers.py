@@ -23,119 +23,97 @@ _SIGNED_REQUEST = ("common_name", "subject_alt_names", "validity_days", "request
                    "allowed_profiles", "max_validity_days", "key")
 _AWS = ("region", "aws_profile", "endpoint_url")
 
+# What a provider does not do unless its entry says so.
+_NONE_UNLESS_SAID = dict(
+    secret_options=(),  # read from the declaration when the module runs, never copied into the plan's facts
+    certificate_profile_option=None,  # the module option that carries the certificate profile
+    preflight_module=None, preflight_options=(), preflight_fixed={},
+    records_in_ledger=False,  # what it signs is recorded in the issuer's ledger before install
+    revocation=None, crl_source=None,
+    replaces_in_request=None,  # the request option that names the serial a request replaces
+    current_in_request=None,  # (request option, status field): what the host has now, for a source to compare
+)
+
+
+def _provider(**entry):
+    return dict(_NONE_UNLESS_SAID, **entry)
+
+
 # Preflight kinds: "module" runs the provider's check module once per issuer and batch; every
 # provider that signs is also refused when its CA certificate does not outlive the renewal
-# window. "source": a delivering run is itself the check, made on every run, and a source that
-# fails fails only the hosts it serves.
+# window. "ca_certificate": that window is its whole check. "source": a delivering run is itself
+# the check, made on every run, and a source that fails fails only the hosts it serves.
 PROVIDERS = {
-    "pkcs11": {
-        "arrives": SIGNS,
-        "module": "certfleet.pki.pkcs11_certificate",
-        "required": ("pkcs11_module", "token_label", "key_label", "ca_certificate"),
-        "optional": ("pin", "ca_chain", "profile", "ledger", "ledger_region", "ledger_endpoint_url",
-                     "crl_distribution_points"),
+    "pkcs11": _provider(
+        arrives=SIGNS,
+        module="certfleet.pki.pkcs11_certificate",
+        required=("pkcs11_module", "token_label", "key_label", "ca_certificate"),
+        optional=("pin", "ca_chain", "profile", "ledger", "ledger_region", "ledger_endpoint_url",
+                  "crl_distribution_points"),
         # Issuer options its module takes from the batch's shared options (the connection).
-        "module_options": ("pkcs11_module", "token_label", "key_label", "ca_certificate", "ca_chain",
-                           "crl_distribution_points"),
-        # Read from the declaration when the module runs, never copied into the plan's facts.
-        "secret_options": ("pin",),
-        "request_options": _SIGNED_REQUEST + ("profile",),
-        # The module option that carries the certificate profile (None: the issuer decides it).
-        "certificate_profile_option": "profile",
-        "preflight": "module",
-        "preflight_module": "certfleet.pki.pkcs11_ca_info",
-        "preflight_options": ("pkcs11_module", "token_label", "key_label", "ca_certificate"),
+        module_options=("pkcs11_module", "token_label", "key_label", "ca_certificate", "ca_chain",
+                        "crl_distribution_points"),
+        secret_options=("pin",),
+        request_options=_SIGNED_REQUEST + ("profile",),
+        certificate_profile_option="profile",
+        preflight="module",
+        preflight_module="certfleet.pki.pkcs11_ca_info",
+        preflight_options=("pkcs11_module", "token_label", "key_label", "ca_certificate"),
         # The public key is read without a login: the batch's signing run is the one login.
-        "preflight_fixed": {"login": "when_needed"},
-        # What it signs is recorded in the issuer's ledger (when it has one) before install.
-        "records_in_ledger": True,
+        preflight_fixed={"login": "when_needed"},
+        records_in_ledger=True,
         # Revokes through its ledger, and signs its CRLs with the HSM key from that ledger.
-        "revocation": "ledger",
-        "crl_source": "ledger",
-        "replaces_in_request": None,
-        "current_in_request": None,
-    },
-    "acmpca": {
-        "arrives": SIGNS,
-        "module": "certfleet.pki.acmpca_certificate",
-        "required": ("certificate_authority_arn",),
-        "optional": _AWS + ("template", "ca_certificate"),
-        "module_options": ("certificate_authority_arn", "region", "profile", "endpoint_url", "template_arn",
-                           "ca_certificate"),
-        "secret_options": (),
-        "request_options": _SIGNED_REQUEST,
-        "certificate_profile_option": None,  # the ACM PCA template sets it
-        "preflight": "module",
-        "preflight_module": "certfleet.pki.acmpca_certificate_authority_info",
-        "preflight_options": ("certificate_authority_arn", "region", "profile", "endpoint_url"),
-        "preflight_fixed": {},
-        "records_in_ledger": False,
-        "revocation": "ca",
-        "crl_source": "ca",
-        # Each request names the serial it replaces: its idempotency token never matches that purchase.
-        "replaces_in_request": "replaces",
-        "current_in_request": None,
-    },
-    "kms": {
-        "arrives": SIGNS,
-        "module": "certfleet.pki.kms_certificate",
-        "required": ("key_id", "ca_certificate"),
-        "optional": ("ca_chain", "profile", "crl_distribution_points") + _AWS,
-        "module_options": ("key_id", "region", "profile", "endpoint_url", "ca_certificate", "ca_chain",
-                           "crl_distribution_points"),
-        "secret_options": (),
-        "request_options": _SIGNED_REQUEST + ("certificate_profile",),
-        "certificate_profile_option": "certificate_profile",  # its O(profile) is the AWS profile
-        "preflight": "ca_certificate",
-        "preflight_module": None,
-        "preflight_options": (),
-        "preflight_fixed": {},
-        "records_in_ledger": False,
-        "revocation": None,
-        "crl_source": None,
-        "replaces_in_request": None,
-        "current_in_request": None,
-    },
-    "acm": {
-        "arrives": DELIVERS,
-        "module": "certfleet.pki.acm_private_certificate",
-        "required": ("certificate_authority_arn",),
-        "optional": _AWS + ("tags",),
-        "module_options": ("certificate_authority_arn", "region", "profile", "endpoint_url", "tags"),
-        "secret_options": (),
-        "request_options": ("requester", "domain_name", "subject_alternative_names", "key_algorithm"),
-        "certificate_profile_option": None,
-        "preflight": "source",
-        "preflight_module": None,
-        "preflight_options": (),
-        "preflight_fixed": {},
-        "records_in_ledger": False,
-        "revocation": None,
-        "crl_source": None,
-        "replaces_in_request": None,
-        # What the host has now, for the source to compare: (request option, status field).
-        "current_in_request": ("current_serial", "serial"),
-    },
-    "secretsmanager": {
-        "arrives": DELIVERS,
-        "module": "certfleet.pki.secretsmanager_certificate",
-        "required": ("secret_id",),
-        "optional": _AWS + ("version_stage", "certificate_field", "private_key_field", "chain_field"),
-        "module_options": ("secret_id", "region", "profile", "endpoint_url", "version_stage", "certificate_field",
-                           "private_key_field", "chain_field"),
-        "secret_options": (),
-        "request_options": ("requester", "subject_alt_names"),
-        "certificate_profile_option": None,
-        "preflight": "source",
-        "preflight_module": None,
-        "preflight_options": (),
-        "preflight_fixed": {},
-        "records_in_ledger": False,
-        "revocation": None,
-        "crl_source": None,
-        "replaces_in_request": None,
-        "current_in_request": ("current_version_id", "origin"),
-    },
+        revocation="ledger",
+        crl_source="ledger",
+    ),
+    "acmpca": _provider(
+        arrives=SIGNS,
+        module="certfleet.pki.acmpca_certificate",
+        required=("certificate_authority_arn",),
+        optional=_AWS + ("template", "ca_certificate"),
+        module_options=("certificate_authority_arn", "region", "profile", "endpoint_url", "template_arn",
+                        "ca_certificate"),
+        request_options=_SIGNED_REQUEST,  # the ACM PCA template sets the certificate profile
+        preflight="module",
+        preflight_module="certfleet.pki.acmpca_certificate_authority_info",
+        preflight_options=("certificate_authority_arn", "region", "profile", "endpoint_url"),
+        revocation="ca",
+        crl_source="ca",
+        # Its idempotency token then never matches the purchase it replaces.
+        replaces_in_request="replaces",
+    ),
+    "kms": _provider(
+        arrives=SIGNS,
+        module="certfleet.pki.kms_certificate",
+        required=("key_id", "ca_certificate"),
+        optional=("ca_chain", "profile", "crl_distribution_points") + _AWS,
+        module_options=("key_id", "region", "profile", "endpoint_url", "ca_certificate", "ca_chain",
+                        "crl_distribution_points"),
+        request_options=_SIGNED_REQUEST + ("certificate_profile",),
+        certificate_profile_option="certificate_profile",  # its O(profile) is the AWS profile
+        preflight="ca_certificate",
+    ),
+    "acm": _provider(
+        arrives=DELIVERS,
+        module="certfleet.pki.acm_private_certificate",
+        required=("certificate_authority_arn",),
+        optional=_AWS + ("tags",),
+        module_options=("certificate_authority_arn", "region", "profile", "endpoint_url", "tags"),
+        request_options=("requester", "domain_name", "subject_alternative_names", "key_algorithm"),
+        preflight="source",
+        current_in_request=("current_serial", "serial"),
+    ),
+    "secretsmanager": _provider(
+        arrives=DELIVERS,
+        module="certfleet.pki.secretsmanager_certificate",
+        required=("secret_id",),
+        optional=_AWS + ("version_stage", "certificate_field", "private_key_field", "chain_field"),
+        module_options=("secret_id", "region", "profile", "endpoint_url", "version_stage", "certificate_field",
+                        "private_key_field", "chain_field"),
+        request_options=("requester", "subject_alt_names"),
+        preflight="source",
+        current_in_request=("current_version_id", "origin"),
+    ),
 }
 
 # Issuer option -> option of the provider's modules.
