@@ -25,7 +25,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._declaration_default
     RSA_SIZES,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
-from ansible_collections.certfleet.pki.plugins.module_utils._ledger import LedgerError, parse_location
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger_location import LedgerError, parse_location
 from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     DeclarationError,
     account_name,

@@ -18,12 +18,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import errno
-import fcntl
 import json
-import os
-import re
-import tempfile
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -33,7 +31,8 @@ except ImportError:
 from ansible_collections.certfleet.pki.plugins.module_utils._crl import REVOCATION_REASONS, normalized_serial
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._files import errors_name
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger_location import LedgerError, parse_location
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger_stores import DirectoryStore, S3Store
 from ansible_collections.certfleet.pki.plugins.module_utils._names import DeclarationError, safe_name
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     certificate_facts,
@@ -43,16 +42,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     to_pem,
 )
 
-_S3_LOCATION = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?\Z")
-
-
-class LedgerError(CertfleetError):
-    """The ledger cannot be read or written as asked; the message says why."""
-
-
-class LedgerConflict(LedgerError):
-    """Someone else replaced an object between our read and our write."""
-
 
 def utc_now():
     return datetime.datetime.now(datetime.timezone.utc)
@@ -60,164 +49,6 @@ def utc_now():
 
 def iso(moment):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class DirectoryStore:
-    """Objects as files under a directory: created with a hard link (which fails when the
-    name exists), replaced under a lock, so concurrent writers on one machine or one shared
-    filesystem never lose an entry."""
-
-    def __init__(self, root):
-        if not os.path.isabs(root):
-            raise LedgerError("ledger location %r must be an absolute directory path or s3://bucket/prefix" % (root,))
-        self.root = os.path.normpath(root)
-
-    def _path(self, key):
-        return os.path.join(self.root, key)
-
-    def _temporary(self, path, body):
-        directory = os.path.dirname(path)
-        os.makedirs(directory, 0o750, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-        with errors_name(path), os.fdopen(descriptor, "w") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o640)
-        return temporary
-
-    def create(self, key, body):
-        """Write ``key`` only if it does not exist; False when it does."""
-        path = self._path(key)
-        temporary = self._temporary(path, body)
-        try:
-            os.link(temporary, path)
-            return True
-        except OSError as error:
-            if error.errno == errno.EEXIST:
-                return False
-            raise
-        finally:
-            os.remove(temporary)
-
-    def read(self, key, listed=False):  # pylint: disable=unused-argument  # (S3Store's signature)
-        """(body, version) or (None, None); the version is what replace() compares."""
-        try:
-            with open(self._path(key)) as handle:
-                body = handle.read()
-        except FileNotFoundError:
-            return None, None
-        return body, body
-
-    def replace(self, key, body, version):
-        """Write ``key`` if it still holds ``version`` (None: if it is still absent)."""
-        path = self._path(key)
-        os.makedirs(os.path.dirname(path), 0o750, exist_ok=True)
-        with open(os.path.join(os.path.dirname(path), ".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if self.read(key)[1] != version:
-                raise LedgerConflict("%s was replaced by another run since it was read" % path)
-            os.replace(self._temporary(path, body), path)
-
-    def keys(self, prefix):
-        directory = self._path(prefix)
-        try:
-            names = os.listdir(directory)
-        except FileNotFoundError:
-            return []
-        return sorted(prefix + "/" + name for name in names if name.endswith(".json"))
-
-    def exists(self, key):
-        return os.path.exists(self._path(key))
-
-    def describe(self, key):
-        return self._path(key)
-
-
-class S3Store:
-    """Objects in S3 with conditional writes (If-None-Match to create, If-Match to replace):
-    parallel writers from any number of machines never lose an entry."""
-
-    def __init__(self, client, bucket, prefix, retried=False):
-        self.client = client
-        self.bucket = bucket
-        self.prefix = prefix.strip("/")
-        # A client made by AnsibleAWSModule with a retry decorator retries calls that ask.
-        self.retry = dict(aws_retry=True) if retried else {}
-
-    def _key(self, key):
-        return "%s/%s" % (self.prefix, key) if self.prefix else key
-
-    def create(self, key, body):
-        try:
-            self.client.put_object(**self.retry, Bucket=self.bucket, Key=self._key(key), Body=body.encode(), IfNoneMatch="*",
-                                   ContentType="application/json")
-            return True
-        except ClientError as error:
-            if _error_code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
-                return False
-            raise
-
-    def _listed(self, key):
-        """Whether ``key`` exists, from a listing of exactly that key. The ledger never reads an
-        object it has not listed: with docs/iam.md's policy (ListBucket under the ledger's
-        prefix only), S3 answers a GetObject of a missing key 403, not 404."""
-        full_key = self._key(key)
-        reply = self.client.list_objects_v2(**self.retry, Bucket=self.bucket, Prefix=full_key, MaxKeys=1)
-        return any(item["Key"] == full_key for item in reply.get("Contents", []))
-
-    def read(self, key, listed=False):
-        """(body, ETag) of ``key``, or (None, None); ``listed``: a listing has just returned it."""
-        if not listed and not self._listed(key):
-            return None, None
-        try:
-            response = self.client.get_object(**self.retry, Bucket=self.bucket, Key=self._key(key))
-        except ClientError as error:
-            if _error_code(error) in ("NoSuchKey", "404"):  # removed between the listing and the read
-                return None, None
-            raise
-        return response["Body"].read().decode(), response["ETag"]
-
-    def replace(self, key, body, version):
-        condition = dict(IfMatch=version) if version else dict(IfNoneMatch="*")
-        try:
-            self.client.put_object(**self.retry, Bucket=self.bucket, Key=self._key(key), Body=body.encode(), **condition)
-        except ClientError as error:
-            if _error_code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
-                raise LedgerConflict("s3://%s/%s was replaced by another run since it was read"
-                                     % (self.bucket, self._key(key)))
-            raise
-
-    def keys(self, prefix):
-        paginator = self.client.get_paginator("list_objects_v2")
-        found = []
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix) + "/"):
-            found.extend(item["Key"] for item in page.get("Contents", []) if item["Key"].endswith(".json"))
-        strip = len(self.prefix) + 1 if self.prefix else 0
-        return sorted(key[strip:] for key in found)
-
-    def exists(self, key):
-        return self._listed(key)
-
-    def describe(self, key):
-        return "s3://%s/%s" % (self.bucket, self._key(key))
-
-
-def _error_code(error):
-    return error.response.get("Error", {}).get("Code", "")
-
-
-def parse_location(location):
-    """('s3', bucket, prefix) or ('directory', path, None), checked."""
-    if not isinstance(location, str) or not location:
-        raise LedgerError("ledger location is required: an absolute directory path or s3://bucket/prefix")
-    if location.startswith("s3://"):
-        match = _S3_LOCATION.fullmatch(location)
-        if not match or ".." in (match.group(2) or ""):
-            raise LedgerError("ledger location %r is not s3://bucket/prefix with a valid bucket name" % (location,))
-        return "s3", match.group(1), match.group(2) or ""
-    DirectoryStore(location)  # checks the path
-    return "directory", location, None
 
 
 class Ledger:
@@ -306,9 +137,6 @@ def ledger_module(**options):
     doc fragment), the module's own ``options``, and the AWS options, which apply to an S3 location."""
     argument_spec = dict(location=dict(type="str", required=True), ca=dict(type="str", required=True))
     argument_spec.update(options)
-    # Imported here: the certificate_plan filter reads this file for parse_location in every
-    # worker of a play, and boto3 (which amazon.aws loads) costs about 0.6 s of CPU to import.
-    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     require_libraries(module, "cryptography")
     return module
@@ -332,6 +160,5 @@ def open_ledger(module):
     kind, where, prefix = parse_location(module.params["location"])
     if kind == "directory":
         return Ledger(DirectoryStore(where), module.params["ca"])
-    from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # see ledger_module
     client = module.client("s3", retry_decorator=AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15))
     return Ledger(S3Store(client, where, prefix, retried=True), module.params["ca"])

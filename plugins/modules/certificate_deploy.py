@@ -206,89 +206,18 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils._delivery import decrypted_key
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._files import read_text
-from ansible_collections.certfleet.pki.plugins.module_utils._store import (
-    CERTIFICATE,
-    CHAIN,
-    FULLCHAIN,
-    KEY,
-    ORIGIN,
-    PEM_FILES,
-    PKCS12,
-    CertificateStore,
+from ansible_collections.certfleet.pki.plugins.module_utils._store import PKCS12, CertificateStore
+from ansible_collections.certfleet.pki.plugins.module_utils._version_files import (
+    VersionError,
+    compose_version,
+    describe,
+    diff_for,
+    version_content,
+    version_key,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    certificate_facts,
-    certificate_summary,
-    is_self_signed,
-    load_certificate,
-    load_certificates,
-    same_public_key,
-    to_pem,
-)
-
-try:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
-except ImportError:
-    pass  # reported by require_libraries
-
-PRESENT = "(present)"  # how an existing PKCS#12 file is compared: it is re-encrypted on each write
-
-
-class DeployError(CertfleetError):
-    pass
-
-
-def version_content(store, version):
-    """What a version holds, as compared with what this run would write."""
-    if not version:
-        return {}
-    content = dict((name, store.read(version, name)) for name in PEM_FILES)
-    if store.has(version, ORIGIN):
-        content[ORIGIN] = store.read(version, ORIGIN)
-    if store.has(version, PKCS12):
-        content[PKCS12] = PRESENT
-    return content
-
-
-def pkcs12_bytes(key_pem, certificate, chain, passphrase):
-    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
-    return pkcs12.serialize_key_and_certificates(
-        certificate.subject.rfc4514_string().encode(), key, certificate, chain or None,
-        serialization.BestAvailableEncryption(passphrase.encode()))
-
-
-def check_key_matches(key_pem, certificate):
-    try:
-        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
-    except (ValueError, TypeError) as error:
-        raise DeployError("the key does not load as an unencrypted PEM private key: %s" % type(error).__name__)
-    if not same_public_key(key.public_key(), certificate.public_key()):
-        raise DeployError("the key does not match the certificate (serial %s); nothing was switched"
-                          % certificate_facts(certificate)["serial"])
-
-
-def describe(store, version):
-    if not version:
-        return ""
-    certificate_pem = store.read(version, CERTIFICATE)
-    if not certificate_pem:
-        return "%s (incomplete)\n" % version
-    certificate = load_certificate(certificate_pem, version)
-    summary = certificate_summary(certificate)
-    serial = certificate_facts(certificate)["serial"]
-    return "%s  %s  serial %s  until %s\n" % (version, summary["subject"], serial, summary["not_after"])
-
-
-def diff_for(store, result):
-    before = describe(store, result["previous_version"])
-    if not result["changed"]:
-        return dict(before=before, after=before)
-    return dict(before=before, after=describe(store, result["version"]) if result["version"] else "(a new version)\n")
+from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts
 
 
 class Deployment:
@@ -301,29 +230,11 @@ class Deployment:
         self.pkcs12 = None
 
     def wanted_files(self, previous):
-        certificate = load_certificate(self.params["certificate"], "certificate")
-        chain = load_certificates(self.params["chain"], "chain") if self.params["chain"].strip() else []
-        if self.params["key_encrypted"]:
-            key_pem = decrypted_key(self.params["key_encrypted"], self.params["key_passphrase"] or "")
-        elif self.params["key_src"]:
-            key_pem = read_text(self.params["key_src"])
-            if key_pem is None:
-                raise DeployError("key_src %s does not exist on this host" % self.params["key_src"])
-        elif previous:
-            key_pem = self.store.read(previous, KEY)
-        else:
-            raise DeployError("no key: give key_src (there is no current version to reuse a key from)")
-        check_key_matches(key_pem, certificate)
-        certificate_pem, chain_pem = to_pem(certificate), "".join(to_pem(c) for c in chain)
-        # What a server sends: the leaf and its intermediates; clients hold the root already.
-        served = [c for c in chain if self.params["fullchain_root"] or not is_self_signed(c)]
-        files = {CERTIFICATE: certificate_pem, CHAIN: chain_pem, KEY: key_pem,
-                 FULLCHAIN: certificate_pem + "".join(to_pem(c) for c in served)}
-        if self.params["origin"]:
-            files[ORIGIN] = self.params["origin"]
-        if self.params["pkcs12_passphrase"]:
-            files[PKCS12] = PRESENT
-            self.pkcs12 = pkcs12_bytes(key_pem, certificate, chain, self.params["pkcs12_passphrase"])
+        params = self.params
+        key_pem = version_key(self.store, previous, params["key_encrypted"], params["key_passphrase"], params["key_src"])
+        certificate, files, self.pkcs12 = compose_version(params["certificate"], params["chain"], key_pem,
+                                                          params["fullchain_root"], params["origin"],
+                                                          params["pkcs12_passphrase"])
         return certificate, files
 
     def apply_ownership(self, target):
@@ -374,7 +285,7 @@ def deploy(module, params):
     try:
         result = locked_run(module, deployment)
     except OSError as error:  # a full disk, a read-only file system, a permission: name the path
-        raise DeployError("cannot write %s: %s; the current version is unchanged"
+        raise VersionError("cannot write %s: %s; the current version is unchanged"
                           % (error.filename or params["path"], error.strerror or error))
     result.update(path=params["path"], current=os.path.dirname(deployment.store.paths["certificate"]))
     if module._diff:  # pylint: disable=protected-access
@@ -390,7 +301,7 @@ def deploy_all(module):
         try:
             results.append(deploy(module, dict(entry, **shared)))
         except CertfleetError as error:
-            raise DeployError("%s: %s (installed before it in this run: %s)"
+            raise VersionError("%s: %s (installed before it in this run: %s)"
                               % (entry["path"], error, ", ".join(r["path"] for r in results if r["changed"]) or "none"))
     result = dict(changed=any(r["changed"] for r in results), results=results)
     if module._diff:  # pylint: disable=protected-access

@@ -117,12 +117,12 @@ from ansible_collections.certfleet.pki.plugins.module_utils._crl import (
     revoked_of,
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
-    LedgerError,
     ledger_module,
     open_ledger,
     run_ledger_module,
     utc_now,
 )
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger_location import LedgerError
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, load_certificate
 
 

@@ -79,7 +79,8 @@ def expect_issue(stubber, template="EndEntityCertificate", algorithm="SHA256WITH
     stubber.add_response("issue_certificate", {"CertificateArn": CERT_ARN}, {
         "CertificateAuthorityArn": CA_ARN, "Csr": CSR.encode(), "SigningAlgorithm": algorithm,
         "TemplateArn": "arn:aws:acm-pca:::template/%s/V1" % template,
-        "Validity": validity or {"Type": "DAYS", "Value": 365}, "IdempotencyToken": ANY})
+        # Without a validity the module asks for the collection's one default (_declaration_defaults).
+        "Validity": validity or {"Type": "DAYS", "Value": 90}, "IdempotencyToken": ANY})
 
 
 def expect_fetch(stubber, in_progress=0):

@@ -1,6 +1,10 @@
 """The certificate plan: declarations refused before any host work, with the certificate (or
 issuer), the field and the value in the message; defaults filled from one table."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -274,3 +278,13 @@ def test_no_declaration_error_shows_a_secret(certificates, issuers, shown):
     for secret in ("secret-pin", "p12-secret-value", "env-secret-value"):
         assert secret not in message
     assert ("********" in message) is shown, message
+
+
+def test_the_plan_imports_nothing_that_knows_s3():
+    # Every Ansible worker that plans imports the filter; boto3 alone costs about 0.6 s of CPU.
+    code = ("import sys; import ansible_collections.certfleet.pki.plugins.filter.certificate_plan; "
+            "print(sorted(name for name in ('boto3', 'botocore', "
+            "'ansible_collections.certfleet.pki.plugins.module_utils._ledger_stores') if name in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert found.stdout.strip() == "[]", found.stdout

@@ -10,14 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
-    DirectoryStore,
-    Ledger,
-    LedgerConflict,
-    LedgerError,
-    S3Store,
-    parse_location,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger import Ledger
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger_location import LedgerError, parse_location
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger_stores import DirectoryStore, LedgerConflict, S3Store
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import to_pem
 from helpers.software_ca import issue_leaf, software_root
 
