@@ -53,4 +53,5 @@ class FilterModule(object):
             "unsigned_certificates": _batch.unsigned,
             "signed_installs": _batch.signed_installs,
             "delivered_installs": _batch.delivered_installs,
+            "revocation_runs": _batch.revocation_runs,
         }

@@ -150,6 +150,26 @@ def tls_listens(sites, default_ports=(443,)):
     return listens
 
 
+def tls_reloads(results, sites_by_server, crl_files, default_server_name, certificates_dir=None, trust_anchor=""):
+    """The servers web_tls reloads: each tls_server_config result whose server needs a reload
+    (its sites file changed, or an endpoint does not serve its certificate), or whose sites read
+    a CRL the crl role changed in this run; each with those CRL results as ``crl_results``, so
+    that a failed reload puts the previous CRL back. ``sites_by_server`` maps each server to its
+    declared sites."""
+    changed_crls = [entry for entry in crl_files or [] if entry.get("changed")]
+    due = []
+    for result in results or []:
+        if "reload_needed" not in result:
+            continue
+        server = result["__certfleet_server"]
+        sites = tls_sites(sites_by_server.get(server) or [], default_server_name, certificates_dir, trust_anchor)
+        crls = [site["client_auth"]["crl"] for site in sites if site.get("client_auth") and site["client_auth"].get("crl")]
+        crl_results = [entry for entry in changed_crls if entry.get("dest") in crls]
+        if result["reload_needed"] or crl_results:
+            due.append(dict(result, crl_results=crl_results))
+    return due
+
+
 class FilterModule(object):
     def filters(self):
-        return {"tls_sites": tls_sites, "tls_listens": tls_listens}
+        return {"tls_sites": tls_sites, "tls_listens": tls_listens, "tls_reloads": tls_reloads}

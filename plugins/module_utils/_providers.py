@@ -30,6 +30,7 @@ _NONE_UNLESS_SAID = dict(
     preflight_module=None, preflight_options=(), preflight_fixed={},
     records_in_ledger=False,  # what it signs is recorded in the issuer's ledger before install
     revocation=None, crl_source=None,
+    revoke_module=None,  # with revocation "ca": the module that revokes at the CA (state=revoked)
     replaces_in_request=None,  # the request option that names the serial a request replaces
     current_in_request=None,  # (request option, status field): what the host has now, for a source to compare
 )
@@ -78,6 +79,7 @@ PROVIDERS = {
         preflight_module="certfleet.pki.acmpca_certificate_authority_info",
         preflight_options=("certificate_authority_arn", "region", "profile", "endpoint_url"),
         revocation="ca",
+        revoke_module="certfleet.pki.acmpca_certificate",
         crl_source="ca",
         # Its idempotency token then never matches the purchase it replaces.
         replaces_in_request="replaces",
@@ -121,6 +123,10 @@ MODULE_OPTION = {"aws_profile": "profile", "template": "template_arn"}
 # What each revocation capability needs of an issuer's declaration, and what to tell an
 # operator who asks more of it.
 REVOCATION_NEEDS = {"ledger": "ledger", "ca": None}
+# The modules that keep an issuance ledger (revocation "ledger"): read what a host's certificate
+# versions are, and record their revocation.
+LEDGER_INFO_MODULE = "certfleet.pki.certificate_ledger_info"
+LEDGER_MODULE = "certfleet.pki.certificate_ledger"
 PREFLIGHT_KINDS = ("module", "ca_certificate", "source")
 CAPABILITIES = ("arrives", "module", "preflight", "revocation", "crl_source")
 
@@ -146,6 +152,16 @@ def can_revoke(issuer):
     if needed and not issuer.get(needed):
         return False, "it keeps no issuance ledger (set its %s option, see docs/revocation.md)" % needed
     return True, ""
+
+
+def ledger_args(connection, issuer, **more):
+    """The arguments of a ledger module for an issuer's ledger (its location, region and endpoint)."""
+    args = dict(location=connection["ledger"], ca=issuer)
+    for option, key in (("region", "ledger_region"), ("endpoint_url", "ledger_endpoint_url")):
+        if connection.get(key) not in (None, ""):
+            args[option] = connection[key]
+    args.update(more)
+    return args
 
 
 def module_args(name, connection, secrets=None, option_names=None):

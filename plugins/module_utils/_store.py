@@ -30,6 +30,10 @@ from ansible_collections.certfleet.pki.plugins.module_utils._files import errors
 
 DEFAULT_CERTIFICATES_DIR = "/etc/certfleet/certs"
 DEFAULT_STAGING_DIR = "/etc/certfleet/staging"
+# Versions kept per certificate (at least 2, so that a rollback stays possible).
+DEFAULT_KEEP_VERSIONS = 3
+# Seconds after which a staged key is taken as left behind by an interrupted run.
+DEFAULT_STAGING_MAX_AGE = 3600
 
 CURRENT = "current"
 HISTORY = ".history"

@@ -208,7 +208,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._store import PKCS12, CertificateStore
+from ansible_collections.certfleet.pki.plugins.module_utils._store import DEFAULT_KEEP_VERSIONS, PKCS12, CertificateStore
 from ansible_collections.certfleet.pki.plugins.module_utils._version_files import (
     VersionError,
     compose_version,
@@ -336,7 +336,7 @@ def main():
             key_encrypted=dict(type="str", no_log=True),
             key_passphrase=dict(type="str", no_log=True),
             origin=dict(type="str"),
-            keep=dict(type="int", default=3),
+            keep=dict(type="int", default=DEFAULT_KEEP_VERSIONS),
             pkcs12_passphrase=dict(type="str", no_log=True),
             owner=dict(type="str"),
             group=dict(type="str"),

@@ -219,6 +219,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._store import (
     DEFAULT_CERTIFICATES_DIR,
+    DEFAULT_STAGING_MAX_AGE,
     left_behind_keys,
     staging_dir,
 )
@@ -233,7 +234,7 @@ def main():
             host=dict(type="str", required=True),
             jitter=dict(type="float", default=DEFAULT_RENEWAL_JITTER),
             staging_path=dict(type="path"),
-            staging_max_age=dict(type="int", default=3600),
+            staging_max_age=dict(type="int", default=DEFAULT_STAGING_MAX_AGE),
         ),
         supports_check_mode=True,
     )

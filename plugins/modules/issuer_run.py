@@ -24,15 +24,21 @@ description:
     written fails every request of that run.
   - Each result goes back to the owner of the request at its position, as the controller
     recorded it; a run that fails as a whole fails each of its requests, naming the issuer.
-    The action itself never fails, so that each host judges its own results.
+    The action itself never fails to check, sign or deliver, so that each host judges its own
+    results; a revocation that fails fails its host.
   - Runs as an action on the controller; the modules run where the task is delegated (the
-    controller, or the host itself when it issues for itself). Use it with C(run_once).
+    controller, or the host itself when it issues for itself). Use it with C(run_once), except to revoke.
 options:
   step:
-    description: C(check) runs each issuer's preflight module; C(sign) and C(deliver) its issuing module.
+    description:
+      - C(check) runs each issuer's preflight module; C(sign) and C(deliver) its issuing module.
+      - C(revoke) revokes, for one host, what each run names (from the C(revocation_runs) filter) the way
+        the registry says its issuer revokes - at the CA, each installed certificate of the replaced key
+        once it is shown to carry the declared names; or in the issuer's ledger, every version recorded
+        for the host's certificate that is still valid, never the replacement. Use it without C(run_once).
     type: str
     required: true
-    choices: [check, sign, deliver]
+    choices: [check, sign, deliver, revoke]
   runs:
     description:
       - The runs, each with C(issuer), C(provider), C(connection) (the options its requests
@@ -49,6 +55,12 @@ options:
   passphrase:
     description: The passphrase that encrypts delivered keys in transit (C(step=deliver)).
     type: str
+  reason:
+    description: The revocation reason recorded (C(step=revoke)).
+    type: str
+    default: SUPERSEDED
+    choices: [UNSPECIFIED, KEY_COMPROMISE, CERTIFICATE_AUTHORITY_COMPROMISE, AFFILIATION_CHANGED, SUPERSEDED,
+              CESSATION_OF_OPERATION, PRIVILEGE_WITHDRAWN, A_A_COMPROMISE]
 attributes:
   action:
     support: full
@@ -96,16 +108,29 @@ runs:
   returned: when step is sign or deliver
   type: list
   elements: dict
+revoked:
+  description: With C(step=revoke), per certificate - its C(name), C(issuer) and the C(serials) revoked.
+  returned: when step is revoke
+  type: list
+  elements: dict
+ledger_issuers:
+  description: With C(step=revoke), the issuers that revoked through their ledger (their CRLs are published next).
+  returned: when step is revoke
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
 # The action plugin (plugins/action/issuer_run.py) validates its arguments with this spec.
 ARGUMENT_SPEC = dict(
-    step=dict(type="str", required=True, choices=["check", "sign", "deliver"]),
+    step=dict(type="str", required=True, choices=["check", "sign", "deliver", "revoke"]),
     runs=dict(type="list", elements="dict", required=True),
     issuers=dict(type="dict", required=True, no_log=True),
     passphrase=dict(type="str", no_log=True),
+    reason=dict(type="str", default="SUPERSEDED", choices=[
+        "UNSPECIFIED", "KEY_COMPROMISE", "CERTIFICATE_AUTHORITY_COMPROMISE", "AFFILIATION_CHANGED", "SUPERSEDED",
+        "CESSATION_OF_OPERATION", "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE"]),
 )
 
 

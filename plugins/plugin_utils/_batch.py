@@ -197,3 +197,28 @@ def delivered_installs(planned, delivered_results, declared, passphrase):
             entry["origin"] = result["version_id"]
         entries.append(entry)
     return entries
+
+
+def revocation_runs(planned, replaced, revoking, signed, host):
+    """What the host revokes after its certificates in ``revoking`` were replaced: per
+    certificate, its issuer and the declared names; for an issuer that revokes at its CA, the
+    installed certificates of the replaced key (``replaced``: their status entries); for one that
+    revokes in its ledger, the serial of the replacement (``signed``), which is never revoked."""
+    replaced_by_name = dict((entry["name"], entry) for entry in replaced or [])
+    runs = []
+    for entry in planned:
+        capability = PROVIDERS[entry["provider"]]["revocation"]
+        if entry["name"] not in (revoking or []) or not capability:
+            continue
+        run = dict(issuer=entry["issuer"], provider=entry["provider"], connection=entry["connection"], host=host,
+                   name=entry["name"], common_name=entry["common_name"], subject_alt_names=entry["subject_alt_names"])
+        if capability == "ca":
+            certificates = (replaced_by_name.get(entry["name"]) or {}).get("certificates_of_key") or []
+            if not certificates:
+                continue
+            run["certificates"] = certificates
+        else:
+            run["keep_serial"] = ((signed or {}).get(entry["name"]) or {}).get("serial")
+        runs.append(run)
+    return runs
+

@@ -94,3 +94,27 @@ def test_a_delivering_run_takes_the_transit_passphrase():
     assert calls[0][0] == "certfleet.pki.acm_private_certificate"
     assert calls[0][1]["passphrase"] == "transit" and calls[0][1]["tags"] == {"team": "web"}
     assert result["by_host"]["web-1"]["tls"]["certificate"] == "CERT web-1/tls"
+
+
+def test_a_ledger_issuer_revokes_every_recorded_version_but_the_replacement():
+    run = dict(issuer="hsm", provider="pkcs11", connection=HSM_CONNECTION, host="web-1", name="www",
+               common_name="www", subject_alt_names=["DNS:www"], keep_serial="0c")
+    issued = [dict(serial="0a", revoked=True), dict(serial="0b", revoked=False), dict(serial="0c", revoked=False)]
+    result, calls = issuer_run(dict(step="revoke", runs=[run], reason="KEY_COMPROMISE"),
+                               lambda module, args: dict(issued=issued) if module.endswith("_info") else dict(changed=True))
+    assert [call[0] for call in calls] == ["certfleet.pki.certificate_ledger_info", "certfleet.pki.certificate_ledger"]
+    assert calls[0][1] == dict(location="file:///var/lib/ledger", ca="hsm", host="web-1", names=["www"])
+    assert calls[1][1] == dict(location="file:///var/lib/ledger", ca="hsm", revoke=["0b"], revocation_reason="KEY_COMPROMISE")
+    assert result["revoked"] == [dict(name="www", issuer="hsm", serials=["0b"])] and result["ledger_issuers"] == ["hsm"]
+
+
+def test_a_ca_issuer_revokes_each_certificate_of_the_key_with_the_declared_names_and_a_failure_fails_the_host():
+    run = dict(issuer="pca", provider="acmpca", connection=dict(certificate_authority_arn="arn"), host="web-1",
+               name="api", common_name="api", subject_alt_names=["DNS:api"], certificates=["PEM 1", "PEM 2"])
+    answers = iter([dict(changed=True, serial="01"), dict(failed=True, msg="not issued by CA arn; nothing was revoked")])
+    result, calls = issuer_run(dict(step="revoke", runs=[run]), lambda module, args: next(answers))
+    assert [call[1]["current_certificate"] for call in calls] == ["PEM 1", "PEM 2"]
+    assert calls[0][0] == "certfleet.pki.acmpca_certificate"
+    assert calls[0][1]["state"] == "revoked" and calls[0][1]["common_name"] == "api"
+    assert calls[0][1]["revocation_reason"] == "SUPERSEDED"
+    assert result["failed"] and result["msg"] == "api: issuer pca: not issued by CA arn; nothing was revoked"

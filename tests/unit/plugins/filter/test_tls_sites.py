@@ -2,7 +2,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.certfleet.pki.plugins.filter.tls_profile import tls_profile
-from ansible_collections.certfleet.pki.plugins.filter.tls_sites import tls_sites
+from ansible_collections.certfleet.pki.plugins.filter.tls_sites import tls_reloads, tls_sites
 
 
 def test_defaults_fill_every_key():
@@ -62,3 +62,19 @@ def test_certificate_paths_of_a_directory_and_a_refused_one():
     assert certificate_paths("/srv/certs/web")["key"] == "/srv/certs/web/current/key.pem"
     with pytest.raises(AnsibleFilterError, match="certificate directory 'certs/web' must be an absolute path"):
         certificate_paths("certs/web")
+
+
+def test_a_server_reloads_when_its_sites_changed_or_a_crl_its_sites_read_changed():
+    sites = {"nginx": [{"name": "mtls", "certificate": "c",
+                        "client_auth": {"ca_file": "/ca.pem", "crl": "/etc/certfleet/crl/hsm.pem"}}],
+             "apache": [{"name": "www", "certificate": "c"}]}
+    quiet = [dict(__certfleet_server="nginx", reload_needed=False), dict(__certfleet_server="apache", reload_needed=False)]
+    crl_changed = [dict(dest="/etc/certfleet/crl/hsm.pem", changed=True), dict(dest="/etc/certfleet/crl/x.pem", changed=True)]
+    assert tls_reloads(quiet, sites, [], "h") == []
+    (due,) = tls_reloads(quiet, sites, crl_changed, "h")
+    assert due["__certfleet_server"] == "nginx" and due["crl_results"] == [crl_changed[0]]
+    (due,) = tls_reloads([dict(quiet[0]), dict(quiet[1], reload_needed=True)], sites,
+                         [dict(crl_changed[0], changed=False)], "h")
+    assert due["__certfleet_server"] == "apache" and due["crl_results"] == []
+    # A server whose round was skipped (no result to judge) is never reloaded.
+    assert tls_reloads([dict(__certfleet_server="nginx", skipped=True)], sites, crl_changed, "h") == []

@@ -24,10 +24,10 @@ from ansible_collections.certfleet.pki.plugins.module_utils._providers import (
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 ENTRY_KEYS = {"arrives", "module", "required", "optional", "module_options", "secret_options", "request_options",
               "certificate_profile_option", "preflight", "preflight_module", "preflight_options", "preflight_fixed",
-              "records_in_ledger", "revocation", "crl_source", "replaces_in_request", "current_in_request"}
-# Task files that still call a provider's revocation or CRL module by name (docs/architecture.md).
-NAMING_PROVIDERS = {"roles/certificate/tasks/revoke_replaced.yml", "roles/crl/tasks/main.yml",
-                    "roles/crl/tasks/publish.yml"}
+              "records_in_ledger", "revocation", "revoke_module", "crl_source", "replaces_in_request",
+              "current_in_request"}
+# Task files that still call a provider's CRL module by name (docs/architecture.md).
+NAMING_PROVIDERS = {"roles/crl/tasks/distribute.yml", "roles/crl/tasks/publish.yml"}
 
 
 def fragment_options(fragment):
@@ -57,6 +57,10 @@ def test_every_provider_has_every_capability_the_roles_read(name):
     assert entry["arrives"] in (SIGNS, DELIVERS)
     assert entry["preflight"] in PREFLIGHT_KINDS
     assert entry["revocation"] in (None, "ledger", "ca") and entry["crl_source"] in (None, "ledger", "ca")
+    # An issuer that revokes at its CA names the module that does it; one that revokes in its
+    # ledger records what it signs there.
+    assert bool(entry["revoke_module"]) == (entry["revocation"] == "ca")
+    assert entry["records_in_ledger"] == (entry["revocation"] == "ledger")
     if entry["arrives"] == SIGNS:
         # A signing issuer is checked before any key is staged: by its module, or its declared CA.
         assert entry["preflight"] in ("module", "ca_certificate")
@@ -78,6 +82,10 @@ def test_every_option_the_registry_names_is_one_its_modules_take(name):
         checks = documented_options(entry["preflight_module"])
         assert set(entry["preflight_options"]) | set(entry["preflight_fixed"]) <= set(checks)
         assert entry["preflight_module"] in MODULE_VERDICTS
+    if entry["revoke_module"]:
+        revoking = documented_options(entry["revoke_module"])
+        assert {"state", "current_certificate", "common_name", "subject_alt_names", "revocation_reason"} <= set(revoking)
+        assert "revoked" in revoking["state"]["choices"]
     if entry["replaces_in_request"] or entry["current_in_request"]:
         option = entry["replaces_in_request"] or entry["current_in_request"][0]
         assert option in options["requests"]["suboptions"]

@@ -164,3 +164,16 @@ def test_delivered_install_entries_only_for_what_came_with_a_key():
     assert entry["path"] == planned[0]["paths"]["dir"]
     assert (entry["key_encrypted"], entry["key_passphrase"], entry["certificate"]) == ("ENCRYPTED", "transit", "A")
     assert "origin" not in entry
+
+
+def test_each_revoked_certificate_goes_the_way_its_issuer_revokes():
+    planned = plan("web-1", ("www", "hsm"), ("api", "pca"), ("old", "pca"), ("kept", "hsm"))
+    replaced = [dict(name="api", certificates_of_key=["PEM 1", "PEM 2"]), dict(name="www", certificates_of_key=["X"])]
+    runs = _batch.revocation_runs(planned, replaced, ["www", "api", "old"], {"www": dict(serial="0b")}, "web-1")
+    by_name = dict((run["name"], run) for run in runs)
+    # "old" has no installed certificate to revoke at its CA; "kept" is not being revoked.
+    assert sorted(by_name) == ["api", "www"]
+    assert by_name["api"]["certificates"] == ["PEM 1", "PEM 2"] and "keep_serial" not in by_name["api"]
+    assert by_name["api"]["subject_alt_names"] == ["DNS:api.web-1.example.internal"]
+    assert by_name["www"]["keep_serial"] == "0b" and "certificates" not in by_name["www"]
+    assert by_name["www"]["host"] == "web-1" and by_name["www"]["connection"]["token_label"] == "ca"
