@@ -154,4 +154,3 @@ class ActionModule(ActionBase):
         if recorded.get("failed"):
             return [], recorded.get("msg", "its ledger was not written")
         return serials, None
-

@@ -71,7 +71,7 @@ def check_key_matches(key_pem, certificate):
         raise VersionError("the key does not load as an unencrypted PEM private key: %s" % type(error).__name__)
     if not same_public_key(key.public_key(), certificate.public_key()):
         raise VersionError("the key does not match the certificate (serial %s); nothing was switched"
-                          % certificate_facts(certificate)["serial"])
+                           % certificate_facts(certificate)["serial"])
 
 
 def describe(store, version):

@@ -212,7 +212,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._store import DEFAUL
 from ansible_collections.certfleet.pki.plugins.module_utils._version_files import (
     VersionError,
     compose_version,
-    describe,
     diff_for,
     version_content,
     version_key,
@@ -286,7 +285,7 @@ def deploy(module, params):
         result = locked_run(module, deployment)
     except OSError as error:  # a full disk, a read-only file system, a permission: name the path
         raise VersionError("cannot write %s: %s; the current version is unchanged"
-                          % (error.filename or params["path"], error.strerror or error))
+                           % (error.filename or params["path"], error.strerror or error))
     result.update(path=params["path"], current=os.path.dirname(deployment.store.paths["certificate"]))
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = diff_for(deployment.store, result)
@@ -302,7 +301,7 @@ def deploy_all(module):
             results.append(deploy(module, dict(entry, **shared)))
         except CertfleetError as error:
             raise VersionError("%s: %s (installed before it in this run: %s)"
-                              % (entry["path"], error, ", ".join(r["path"] for r in results if r["changed"]) or "none"))
+                               % (entry["path"], error, ", ".join(r["path"] for r in results if r["changed"]) or "none"))
     result = dict(changed=any(r["changed"] for r in results), results=results)
     if module._diff:  # pylint: disable=protected-access
         diffs = [r.pop("diff") for r in results]

@@ -221,4 +221,3 @@ def revocation_runs(planned, replaced, revoking, signed, host):
             run["keep_serial"] = ((signed or {}).get(entry["name"]) or {}).get("serial")
         runs.append(run)
     return runs
-

@@ -68,7 +68,7 @@ def main():
     print("%-28s %9s %9s %18s" % ("run", "wall (s)", "changed", "remote mods/host"))
     print("%-28s %9.2f %9s %18s" % ("ping play", figures["ping_seconds"], 0, figures["ping_remote_modules"]))
     print("%-28s %9.2f %9s %18s" % ("site.yml, nothing due", figures["noop_seconds"], figures["noop_changed"],
-                                     figures["noop_remote_modules"]))
+                                    figures["noop_remote_modules"]))
     print("no-op / ping ratio: %.2f" % figures["noop_ping_ratio"])
 
 
