@@ -16,7 +16,6 @@ __metaclass__ = type
 
 from ansible_collections.certfleet.pki.plugins.module_utils._certificate_builder import build_certificate
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
-    batch_requests,
     issuing_argument_spec,
     requests_argument_spec,
     run_issuance,
@@ -24,6 +23,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import check_request
 from ansible_collections.certfleet.pki.plugins.module_utils._renewal import parse_renew_before, renewal_reason
+from ansible_collections.certfleet.pki.plugins.module_utils._requests import request_entries
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     load_certificate,
     load_certificates,
@@ -163,7 +163,7 @@ def run_ca_key_issuance(module, key_source, workers=1, profile_option="profile")
     nothing due never opens the key, except for a root, which certifies the key itself."""
     params = module.params
     if params["requests"] is not None:
-        results = run_issuance_batch(module, batch_requests(module),
+        results = run_issuance_batch(module, request_entries(module.params),
                                      lambda options: CaKeyIssuer(options, CaRequest(options, profile_option), key_source),
                                      session=key_source.open, workers=workers)
         return dict(changed=any(result["changed"] for result in results), certificates=results)

@@ -88,13 +88,6 @@ def run_issuance(module, backend):
     return _without_issuing(module, backend, reason) or _issued(backend, reason, None)
 
 
-def batch_requests(module):
-    """Each entry of O(requests) as a full set of options: the module's, overridden by the
-    entry's own (the names, the policy and the requester of one host's certificate)."""
-    return [dict(module.params, **dict((key, value) for key, value in entry.items() if value is not None))
-            for entry in module.params["requests"]]
-
-
 def run_issuance_batch(module, requests, backend_for, session=None, workers=1):
     """Several requests of one issuer, in one module run. Each is decided alone (a run with
     nothing due opens no session); those due are issued in one ``session`` (a context manager

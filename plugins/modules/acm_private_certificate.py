@@ -212,6 +212,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
+from ansible_collections.certfleet.pki.plugins.module_utils._requests import request_entries
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import certificate_facts, load_certificate
 
 KEY_ALGORITHMS = ["EC_prime256v1", "EC_secp384r1", "RSA_2048", "RSA_3072", "RSA_4096"]
@@ -363,14 +364,8 @@ def same_serial(serial, other):
     return other is not None and digits(serial) == digits(other)
 
 
-def request_entries(module):
-    """Each certificate asked for, with the module's options where a request leaves them out."""
-    keys = ("domain_name", "subject_alternative_names", "key_algorithm", "tags", "current_serial")
-    defaults = dict((key, module.params[key]) for key in keys)
-    if module.params["requests"] is None:
-        return [dict(defaults, requester=None)]
-    return [dict(defaults, **dict((key, value) for key, value in entry.items() if value is not None))
-            for entry in module.params["requests"]]
+# The options a request may give for itself; the module's own fill what it leaves out.
+REQUEST_KEYS = ("domain_name", "subject_alternative_names", "key_algorithm", "tags", "current_serial")
 
 
 def run(module):
@@ -378,8 +373,8 @@ def run(module):
         check_passphrase(module.params["passphrase"])
     certificates = AcmCertificates(acm_client(module), module.params["certificate_authority_arn"])
     if module.params["requests"] is None:
-        return deliver(module, certificates, request_entries(module)[0])
-    return deliver_each(request_entries(module), lambda request: deliver(module, certificates, request))
+        return deliver(module, certificates, request_entries(module.params, REQUEST_KEYS)[0])
+    return deliver_each(request_entries(module.params, REQUEST_KEYS), lambda request: deliver(module, certificates, request))
 
 
 def main():

@@ -305,12 +305,12 @@ from ansible_collections.certfleet.pki.plugins.module_utils._aws_api import api_
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
 from ansible_collections.certfleet.pki.plugins.module_utils._issuance import (
-    batch_requests,
     issuing_argument_spec,
     requests_argument_spec,
     run_issuance,
     run_issuance_batch,
 )
+from ansible_collections.certfleet.pki.plugins.module_utils._requests import request_entries
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
     certificate_facts,
     load_certificate,
@@ -345,7 +345,7 @@ def present_batch(module, client):
         batch["authority"] = describe_authority(client, module.params["certificate_authority_arn"])
         yield None
 
-    results = run_issuance_batch(module, batch_requests(module), lambda options: PrivateCaIssuer(options, client, batch),
+    results = run_issuance_batch(module, request_entries(module.params), lambda options: PrivateCaIssuer(options, client, batch),
                                  session=described, workers=module.params["max_concurrency"])
     return dict(changed=any(result["changed"] for result in results), certificates=results)
 

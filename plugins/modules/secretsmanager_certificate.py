@@ -162,6 +162,7 @@ from ansible_collections.certfleet.pki.plugins.module_utils._delivery import (
 )
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
+from ansible_collections.certfleet.pki.plugins.module_utils._requests import request_entries
 from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import load_certificate, load_certificates, to_pem
 
 try:
@@ -203,11 +204,8 @@ def read_version(client, params, version_id):
     return certificate, "".join(to_pem(c) for c in chain), key
 
 
-def request_entries(params):
-    if params["requests"] is None:
-        return [dict(requester=None, current_version_id=params["current_version_id"],
-                     subject_alt_names=params["subject_alt_names"])]
-    return params["requests"]
+# The options a request may give for itself; the module's own fill what it leaves out.
+REQUEST_KEYS = ("current_version_id", "subject_alt_names")
 
 
 def run(module):
@@ -237,8 +235,8 @@ def run(module):
                                changed=True, version_id=version_id)
 
     if params["requests"] is None:
-        return deliver(request_entries(params)[0])
-    return dict(deliver_each(request_entries(params), deliver), version_id=version_id)
+        return deliver(request_entries(params, REQUEST_KEYS)[0])
+    return dict(deliver_each(request_entries(params, REQUEST_KEYS), deliver), version_id=version_id)
 
 
 def main():
