@@ -8,29 +8,24 @@ installs."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.certfleet.pki.plugins.module_utils._providers import PROVIDERS, REVOCATION_NEEDS
-
-
-def _crl_source(issuer):
-    entry = PROVIDERS.get((issuer or {}).get("provider")) if isinstance(issuer, dict) else None
-    return entry and entry["crl_source"]
+from ansible_collections.certfleet.pki.plugins.module_utils._providers import capability, missing_option
 
 
 def crl_issuers(issuers, source):
     """The names of the issuers whose CRL comes from ``source`` (``ledger``: signed from the
     issuer's ledger on its key; ``ca``: fetched from its CA)."""
-    return sorted(name for name, issuer in (issuers or {}).items() if _crl_source(issuer) == source)
+    return sorted(name for name, issuer in (issuers or {}).items() if capability(issuer, "crl_source") == source)
 
 
 def crl_problem(issuers, name):
     """Why ``name`` has no CRL to install, or an empty string."""
     if name not in (issuers or {}):
         return "is not defined in certfleet_issuers"
-    source = _crl_source(issuers[name])
+    source = capability(issuers[name], "crl_source")
     if not source:
         return "keeps no CRL (provider %s); see docs/revocation.md" % issuers[name].get("provider")
-    needed = REVOCATION_NEEDS.get(source)
-    if needed and not issuers[name].get(needed):
+    needed = missing_option(issuers[name], source)
+    if needed:
         return "is an HSM-backed issuer without a %s, so it has no CRL (see docs/revocation.md)" % needed
     return ""
 

@@ -140,16 +140,28 @@ def delivered(name):
     return PROVIDERS[name]["arrives"] == DELIVERS
 
 
+def capability(issuer, name):
+    """What ``issuer`` (its declaration) does for capability ``name`` (``revocation`` or
+    ``crl_source``): its provider's way, or None; an unknown provider has none."""
+    entry = PROVIDERS.get((issuer or {}).get("provider")) if isinstance(issuer, dict) else None
+    return entry and entry[name]
+
+
+def missing_option(issuer, way):
+    """The option ``issuer`` must declare for ``way`` (a ``ledger`` needs its location), or None."""
+    needed = REVOCATION_NEEDS.get(way)
+    return needed if needed and not issuer.get(needed) else None
+
+
 def can_revoke(issuer):
     """(True, "") when ``issuer`` (its declaration) can revoke what it signed, else (False, why)."""
-    entry = PROVIDERS.get((issuer or {}).get("provider"))
-    capability = entry and entry["revocation"]
-    if not capability:
+    way = capability(issuer, "revocation")
+    if not way:
         return False, "only issuers that keep a CRL can revoke (%s)" % ", ".join(
             "%s%s" % (name, " with a ledger" if PROVIDERS[name]["revocation"] == "ledger" else "")
             for name in sorted(PROVIDERS) if PROVIDERS[name]["revocation"])
-    needed = REVOCATION_NEEDS[capability]
-    if needed and not issuer.get(needed):
+    needed = missing_option(issuer, way)
+    if needed:
         return False, "it keeps no issuance ledger (set its %s option, see docs/revocation.md)" % needed
     return True, ""
 
