@@ -81,10 +81,22 @@ MUTATIONS = {
         [UNIT, MOLECULE]),
     "config-rewritten": (
         "a second run changes nothing: an unchanged server configuration is not rewritten",
-        "plugins/modules/tls_server_config.py",
+        "plugins/module_utils/_tls_server_config.py",
         '    entry = dict(path=path, changed=before != content, backup_file=None)',
         '    entry = dict(path=path, changed=True, backup_file=None)',
         [UNIT, pytest("tests/integration/lab/test_web_tls.py"), MOLECULE]),
+    "observation-ignored": (
+        "a run with nothing due runs one module per host: the roles act on the host's observation",
+        "roles/web_tls/tasks/main.yml",
+        "  when: __certfleet_server.server not in __certfleet_web_observed | rejectattr('reload_needed') | map(attribute='server') | list",
+        "  when: true",
+        [UNIT, pytest("tests/integration/lab/test_web_tls.py")]),
+    "observation-outlives-its-play": (
+        "a later play that does not observe never reads an earlier play's observation",
+        "playbooks/tasks/observation_end.yml",
+        "    __certfleet_observation: {}",
+        "    __certfleet_observation_ended: true",
+        [UNIT, pytest("tests/integration/roles/test_observation.py")]),
 }
 
 

@@ -9,6 +9,9 @@ names the certificate (or issuer), the field and the value."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+# What loads cryptography (_renewal, _issuance_policy) is imported in the functions that call it:
+# Ansible imports every filter file of the collection in each worker to find one filter by name,
+# so this file's imports are paid by every task that uses any certfleet filter, on every host.
 import re
 import secrets
 
@@ -24,7 +27,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._declaration_default
     MAX_VALIDITY_DAYS,
     RSA_SIZES,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
 from ansible_collections.certfleet.pki.plugins.module_utils._ledger_location import LedgerError, parse_location
 from ansible_collections.certfleet.pki.plugins.module_utils._names import (
     DeclarationError,
@@ -42,7 +44,6 @@ from ansible_collections.certfleet.pki.plugins.module_utils._providers import (
     can_revoke,
     delivered,
 )
-from ansible_collections.certfleet.pki.plugins.module_utils._renewal import RenewBeforeError, parse_renew_before
 from ansible_collections.certfleet.pki.plugins.module_utils._store import (
     certificate_dir,
     certificate_paths,
@@ -191,6 +192,8 @@ def _renewal(declared, what, validity_days, jitter):
     a window as long as the lifetime (with the fleet's jitter on top) leaves no moment when
     the certificate is not due."""
     renew_before = str(declared.get("renew_before", DEFAULT_RENEW_BEFORE))
+    # Imported here, not with the file, as _issuance_policy below: it loads cryptography.
+    from ansible_collections.certfleet.pki.plugins.module_utils._renewal import RenewBeforeError, parse_renew_before
     try:
         unit, amount = parse_renew_before(renew_before)
     except RenewBeforeError as error:
@@ -255,6 +258,7 @@ def plan_certificate(declared, issuers, host, force_renew, revoking, jitter, run
         _fail(what, "profile", "is set by the ACM PCA issuer's template, not per certificate")
     if provider in DELIVERED and "profile" in declared:
         _fail(what, "profile", "is set by the certificate's source (provider %s), not per certificate" % provider)
+    from ansible_collections.certfleet.pki.plugins.module_utils._issuance_policy import PolicyError, check_allowed
     try:
         # An ACM PCA issuer's template decides the profile, and a source the lifetime: None is not compared.
         check_allowed(sans, profile if provider in CERTIFICATE_PROFILE_OPTION else None,

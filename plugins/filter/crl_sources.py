@@ -8,6 +8,9 @@ installs."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.certfleet.pki.plugins.module_utils._names import DeclarationError, config_path, safe_name
 from ansible_collections.certfleet.pki.plugins.module_utils._providers import capability, missing_option
 
 
@@ -34,15 +37,27 @@ def _crls(results, key):
     return [(key(result), result["crl"]) for result in results or [] if isinstance(result, dict) and result.get("crl")]
 
 
+def crl_paths(names, directory):
+    """Where each of this host's CRL issuers' CRL is installed: ``<directory>/<issuer>.pem``, both
+    parts checked before they become a path."""
+    try:
+        directory = config_path(directory, "certfleet_crl_dir").rstrip("/")
+        return [dict(issuer=name, path="%s/%s.pem" % (directory, safe_name(name, "certfleet_crl_issuers entry")))
+                for name in names or []]
+    except DeclarationError as error:
+        raise AnsibleFilterError(str(error))
+
+
 def crl_installs(names, directory, ledgers, signed, fetched):
     """crl_files' entries for this host's CRL issuers: for each, the CRL signed in this run, else
     its ledger's, else the one fetched from its CA; issuers without one are left out."""
     current = dict(_crls(ledgers, lambda result: result["item"]))
     current.update(_crls(signed, lambda result: result["item"]["item"]))
     current.update(_crls(fetched, lambda result: result["item"]))
-    return [dict(path="%s/%s.pem" % (directory.rstrip("/"), name), content=current[name]) for name in names if name in current]
+    return [dict(path=entry["path"], content=current[entry["issuer"]])
+            for entry in crl_paths(names, directory) if entry["issuer"] in current]
 
 
 class FilterModule(object):
     def filters(self):
-        return {"crl_issuers": crl_issuers, "crl_problem": crl_problem, "crl_installs": crl_installs}
+        return {"crl_issuers": crl_issuers, "crl_problem": crl_problem, "crl_installs": crl_installs, "crl_paths": crl_paths}

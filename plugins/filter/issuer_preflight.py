@@ -14,12 +14,6 @@ import datetime
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.certfleet.pki.plugins.module_utils._providers import PROVIDERS
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
-    InputError,
-    load_certificate,
-    not_valid_after,
-    not_valid_before,
-)
 
 
 def _pkcs11_problem(result, issue):
@@ -51,6 +45,11 @@ def _ca_period(result, issue):
     """(not before, not after) of the issuer's CA: its declared ca_certificate, or what its
     check module says of its CA; (None, None) when neither is known."""
     if issue.get("ca_certificate"):
+        # Imported here, not with the file: it loads cryptography, and Ansible imports every filter
+        # file of the collection in each worker to find one filter by name.
+        from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import (
+            InputError, load_certificate, not_valid_after, not_valid_before,
+        )
         try:
             certificate = load_certificate(issue["ca_certificate"], "ca_certificate")
         except InputError as error:

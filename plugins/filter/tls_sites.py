@@ -150,26 +150,51 @@ def tls_listens(sites, default_ports=(443,)):
     return listens
 
 
-def tls_reloads(results, sites_by_server, crl_files, default_server_name, certificates_dir=None, trust_anchor=""):
-    """The servers web_tls reloads: each tls_server_config result whose server needs a reload
-    (its sites file changed, or an endpoint does not serve its certificate), or whose sites read
-    a CRL the crl role changed in this run; each with those CRL results as ``crl_results``, so
-    that a failed reload puts the previous CRL back. ``sites_by_server`` maps each server to its
-    declared sites."""
+# The servers web_tls configures, in the order it configures them.
+SERVERS = ("nginx", "apache")
+
+
+def tls_servers(sites_by_server, default_server_name, certificates_dir=None, trust_anchor="", config_dirs=None):
+    """Each server with declared sites (nginx, then apache): its checked sites, which the role's
+    template renders into the sites file, and the other options of its tls_server_config run
+    (read by the role's task and by the host's observation alike)."""
+    servers = []
+    for server in SERVERS:
+        declared = (sites_by_server or {}).get(server) or []
+        if not declared:
+            continue
+        sites = tls_sites(declared, default_server_name, certificates_dir, trust_anchor)
+        modules = (["ssl"] + (["headers"] if any(site["hsts"] for site in sites) else [])) if server == "apache" else []
+        options = dict(server=server, mode="0644", modules=modules, endpoints=[site["endpoint"] for site in sites])
+        config_dir = (config_dirs or {}).get(server)
+        if config_dir:
+            options["config_dir"] = config_dir
+        servers.append(dict(server=server, sites=sites, options=options))
+    return servers
+
+
+def tls_reloads(servers, results, observed, crl_files):
+    """The servers web_tls reloads, each as its tls_server_config answer (from this run's
+    ``results``, else from the host's ``observed`` servers) with ``server`` and ``crl_results``:
+    those that need a reload (a sites file changed, or an endpoint does not serve its
+    certificate), and those whose sites read a CRL the crl role changed in this run, so that a
+    failed reload puts the previous CRL back."""
+    ran = dict((result["__certfleet_server"]["server"], result) for result in results or []
+               if "reload_needed" in result)
+    seen = dict((entry["server"], entry) for entry in observed or [])
     changed_crls = [entry for entry in crl_files or [] if entry.get("changed")]
     due = []
-    for result in results or []:
-        if "reload_needed" not in result:
+    for server in servers:
+        answer = ran.get(server["server"]) or seen.get(server["server"])
+        if answer is None:
             continue
-        server = result["__certfleet_server"]
-        sites = tls_sites(sites_by_server.get(server) or [], default_server_name, certificates_dir, trust_anchor)
-        crls = [site["client_auth"]["crl"] for site in sites if site.get("client_auth") and site["client_auth"].get("crl")]
+        crls = [site["client_auth"]["crl"] for site in server["sites"] if site["client_auth"] and site["client_auth"]["crl"]]
         crl_results = [entry for entry in changed_crls if entry.get("dest") in crls]
-        if result["reload_needed"] or crl_results:
-            due.append(dict(result, crl_results=crl_results))
+        if answer["reload_needed"] or crl_results:
+            due.append(dict(answer, server=server["server"], crl_results=crl_results))
     return due
 
 
 class FilterModule(object):
     def filters(self):
-        return {"tls_sites": tls_sites, "tls_listens": tls_listens, "tls_reloads": tls_reloads}
+        return {"tls_sites": tls_sites, "tls_listens": tls_listens, "tls_servers": tls_servers, "tls_reloads": tls_reloads}

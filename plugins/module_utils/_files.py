@@ -2,12 +2,14 @@
 # Copyright (c) certfleet.pki contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Atomic file writes, for modules and the controller's actions: readers see the old file or
-the new one, never half."""
+the new one, never half; and the digest by which a host and the controller compare a file's
+text without sending it."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import hashlib
 import os
 import tempfile
 
@@ -59,3 +61,8 @@ def write_atomically(module, path, content, mode=0o644, file_args=None):
         return False
     file_args = dict(file_args, path=path)
     return module.set_fs_attributes_if_different(file_args, False)
+
+
+def text_digest(text):
+    """The SHA-256 (hex) of a file's text, as a host reports it and the controller compares it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -102,70 +102,13 @@ crl_reason:
   sample: the revoked certificates changed
 '''
 
-from ansible_collections.certfleet.pki.plugins.module_utils._crl import crl_decision, crl_number, load_crl
-from ansible_collections.certfleet.pki.plugins.module_utils._ledger import (
-    iso,
-    ledger_module,
-    open_ledger,
-    run_ledger_module,
-    utc_now,
-)
-from ansible_collections.certfleet.pki.plugins.module_utils._x509_util import load_certificate
-
-
-def _expired(entry, now_iso):
-    # Both ISO 8601 in UTC as the ledger writes them; cryptography's form has +00:00.
-    not_after = (entry.get("not_after") or "").replace("+00:00", "Z")
-    return bool(not_after) and not_after < now_iso
-
-
-def run(module):
-    params = module.params
-    ledger = open_ledger(module)
-    now = iso(utc_now())
-    revoked = sorted(ledger.revoked(), key=lambda entry: (entry.get("revoked_at", ""), entry["serial"]))
-    revoked_serials = set(entry["serial"] for entry in revoked)
-    issued = []
-    for entry in ledger.issued() if params["list_issued"] else []:
-        if params["host"] is not None and entry.get("host") != params["host"]:
-            continue
-        if params["names"] is not None and entry.get("name") not in params["names"]:
-            continue
-        if not params["include_expired"] and _expired(entry, now):
-            continue
-        entry = dict(entry, revoked=entry["serial"] in revoked_serials)
-        if not params["include_certificates"]:
-            entry.pop("certificate", None)
-        issued.append(entry)
-    issued.sort(key=lambda entry: (entry.get("recorded_at", ""), entry["serial"]))
-    if not params["include_expired"]:
-        revoked = [entry for entry in revoked if not _expired(entry, now)]
-    crl_pem = ledger.crl()[0]
-    current = load_crl(crl_pem, "the ledger's CRL") if crl_pem else None
-    result = dict(changed=False, issued=issued, revoked=revoked, crl=crl_pem)
-    if current is not None:
-        result["crl_number"] = crl_number(current)
-    if params["ca_certificate"]:
-        result["crl_reason"] = _crl_reason(current, revoked, params)
-    return result
-
-
-def _crl_reason(current, revoked, params):
-    ca_certificate = load_certificate(params["ca_certificate"], "ca_certificate")
-    return crl_decision(current, ca_certificate, revoked, params["refresh_before_days"], utc_now().replace(microsecond=0))[1]
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger import ledger_module, open_ledger, run_ledger_module
+from ansible_collections.certfleet.pki.plugins.module_utils._ledger_reading import LEDGER_INFO_OPTIONS, read_ledger
 
 
 def main():
-    module = ledger_module(
-        host=dict(type="str"),
-        names=dict(type="list", elements="str"),
-        include_expired=dict(type="bool", default=False),
-        include_certificates=dict(type="bool", default=False),
-        list_issued=dict(type="bool", default=True),
-        ca_certificate=dict(type="str"),
-        refresh_before_days=dict(type="int", default=2),
-    )
-    run_ledger_module(module, run, "read")
+    module = ledger_module(**LEDGER_INFO_OPTIONS)
+    run_ledger_module(module, lambda m: read_ledger(open_ledger(m), m.params), "read")
 
 
 if __name__ == "__main__":

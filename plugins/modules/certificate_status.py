@@ -203,57 +203,17 @@ due:
   elements: str
 '''
 
-import datetime
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.certfleet.pki.plugins.module_utils._certificate_state import (
-    DECLARED_CERTIFICATE_OPTIONS,
-    check_declarations,
-    inspect_certificate,
-)
-from ansible_collections.certfleet.pki.plugins.module_utils._declaration_defaults import DEFAULT_RENEWAL_JITTER
+from ansible_collections.certfleet.pki.plugins.module_utils._certificate_status import STATUS_OPTIONS, certificate_status
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
-from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-from ansible_collections.certfleet.pki.plugins.module_utils._store import (
-    DEFAULT_CERTIFICATES_DIR,
-    DEFAULT_STAGING_MAX_AGE,
-    left_behind_keys,
-    staging_dir,
-)
+from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            certificates=dict(type="list", elements="dict", required=True, options=dict(
-                DECLARED_CERTIFICATE_OPTIONS, staging_dir=dict(type="path"), force=dict(type="bool", default=False))),
-            base_path=dict(type="path", default=DEFAULT_CERTIFICATES_DIR),
-            host=dict(type="str", required=True),
-            jitter=dict(type="float", default=DEFAULT_RENEWAL_JITTER),
-            staging_path=dict(type="path"),
-            staging_max_age=dict(type="int", default=DEFAULT_STAGING_MAX_AGE),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=STATUS_OPTIONS, supports_check_mode=True)
     require_libraries(module, "cryptography")
-    now = datetime.datetime.now(datetime.timezone.utc)
-    try:
-        check_declarations(module.params["certificates"])
-        statuses = [inspect_certificate(declared, module.params, now)[0] for declared in module.params["certificates"]]
-    except CertfleetError as error:
-        module.fail_json(msg=str(error))
-    staging_dirs = [declared["staging_dir"] or staging_dir(declared["name"], module.params["staging_path"])
-                    for declared in module.params["certificates"]
-                    if declared["staging_dir"] or module.params["staging_path"]]
-    left_behind = left_behind_keys(staging_dirs, module.params["staging_max_age"], time.time())
-    if not module.check_mode:
-        for path in left_behind:
-            os.remove(path)
-    module.exit_json(changed=bool(left_behind), removed_staged_keys=left_behind, certificates=statuses,
-                     due=[s["name"] for s in statuses if s["needs_renewal"]])
+    run_and_exit(module, lambda m: certificate_status(m, m.params))
 
 
 if __name__ == "__main__":

@@ -169,61 +169,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.certfleet.pki.plugins.module_utils._dependencies import require_libraries
 from ansible_collections.certfleet.pki.plugins.module_utils._errors import run_and_exit
-from ansible_collections.certfleet.pki.plugins.module_utils._trust_anchors import (
-    apply_groups,
-    plan_groups,
-    resolve_platform,
-)
-from ansible_collections.certfleet.pki.plugins.module_utils._trust_bundles import plan_bundles
-from ansible_collections.certfleet.pki.plugins.module_utils._trust_platforms import PLATFORM_OPTION
-
-
-def run(module):
-    params = module.params
-    # The OS layout matters (and /etc/os-release is read) only for anchors.
-    platform = resolve_platform(params["platform"]) if params["anchors"] else None
-    # Everything planned, and so every certificate checked, before the first write.
-    groups = plan_groups(platform, params["anchors"]) if params["anchors"] else []
-    bundles = plan_bundles(params["bundles"])
-    diffs = [group.diff(platform) for group in groups if group.changed]
-    if not module.check_mode:
-        apply_groups(module, platform, groups)
-    bundle_results = []
-    for bundle, declared in zip(bundles, params["bundles"]):
-        changed = bundle.apply(module, module.load_file_common_arguments(declared))
-        bundle_results.append(dict(path=bundle.path, changed=changed, certificates=bundle.certificates))
-        if bundle.content_changed:
-            diffs.append(bundle.diff())
-    result = dict(changed=any(group.changed for group in groups) or any(b["changed"] for b in bundle_results),
-                  platform=platform.family if platform else "",
-                  anchors=[group.result() for group in groups], bundles=bundle_results)
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = diffs
-    return result
+from ansible_collections.certfleet.pki.plugins.module_utils._trust_store import TRUST_STORE_OPTIONS, reconcile_trust_store
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            anchors=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                certificate=dict(type="str"),
-                state=dict(type="str", choices=["present", "absent"], default="present"),
-            )),
-            bundles=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True),
-                certificates=dict(type="list", elements="str"),
-                owner=dict(type="str"),
-                group=dict(type="str"),
-                mode=dict(type="raw", default="0644"),
-                state=dict(type="str", choices=["present", "absent"], default="present"),
-            ), required_if=[("state", "present", ("certificates",))]),
-            platform=PLATFORM_OPTION,
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=TRUST_STORE_OPTIONS, supports_check_mode=True)
     require_libraries(module, "cryptography")
-    run_and_exit(module, run)
+    run_and_exit(module, lambda m: reconcile_trust_store(m, m.params))
 
 
 if __name__ == "__main__":

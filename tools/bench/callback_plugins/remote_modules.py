@@ -40,7 +40,9 @@ class CallbackModule(CallbackBase):
     def v2_runner_item_on_ok(self, result):
         self._count(result)
 
-    v2_runner_on_failed = v2_runner_on_ok
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self.v2_runner_on_ok(result)
+
     v2_runner_item_on_failed = v2_runner_item_on_ok
 
     def v2_playbook_on_stats(self, stats):

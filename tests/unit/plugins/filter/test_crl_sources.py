@@ -2,8 +2,9 @@
 provider registry's, and each host installs the newest CRL this run has for each issuer."""
 
 import pytest
+from ansible.errors import AnsibleFilterError
 
-from ansible_collections.certfleet.pki.plugins.filter.crl_sources import crl_installs, crl_issuers, crl_problem
+from ansible_collections.certfleet.pki.plugins.filter.crl_sources import crl_installs, crl_issuers, crl_paths, crl_problem
 
 ISSUERS = {"hsm": {"provider": "pkcs11", "ledger": "file:///ledger"}, "bare-hsm": {"provider": "pkcs11"},
            "pca": {"provider": "acmpca"}, "kms-ca": {"provider": "kms"}, "vault": {"provider": "secretsmanager"}}
@@ -30,3 +31,14 @@ def test_the_crl_signed_in_this_run_wins_over_the_ledger_s_and_issuers_without_o
     fetched = [dict(item="pca", crl="PCA")]
     assert crl_installs(["hsm", "pca", "other"], "/etc/certfleet/crl/", ledgers, signed, fetched) == [
         dict(path="/etc/certfleet/crl/hsm.pem", content="NEW"), dict(path="/etc/certfleet/crl/pca.pem", content="PCA")]
+
+
+@pytest.mark.parametrize("names, directory, named", [
+    (["../../etc/cron.d/x"], "/etc/certfleet/crl", "certfleet_crl_issuers entry '../../etc/cron.d/x'"),
+    (["hsm"], "etc/crl", "certfleet_crl_dir 'etc/crl'"),
+    (["hsm"], "/etc/crl dir; x", "certfleet_crl_dir '/etc/crl dir; x'"),
+])
+def test_a_crl_path_part_that_is_not_safe_is_refused_naming_the_field(names, directory, named):
+    with pytest.raises(AnsibleFilterError, match=named.replace("(", r"\(").replace(".", r"\.")):
+        crl_paths(names, directory)
+    assert crl_paths(["hsm"], "/etc/certfleet/crl/") == [dict(issuer="hsm", path="/etc/certfleet/crl/hsm.pem")]

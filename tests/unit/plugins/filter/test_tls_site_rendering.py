@@ -25,7 +25,7 @@ def render(server, sites):
     })
     site_list = tls_sites(sites, "host-1.example.internal")
     return environment.get_template(server + ".conf.j2").render(
-        ansible_managed="managed", tls=tls_profile("intermediate"), certfleet_tls_session_timeout="1d",
+        ansible_managed="managed", __certfleet_tls=tls_profile("intermediate"), certfleet_tls_session_timeout="1d",
         certfleet_tls_hsts_max_age=63072000, __certfleet_site_list=site_list)
 
 

@@ -2,7 +2,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.certfleet.pki.plugins.filter.tls_profile import tls_profile
-from ansible_collections.certfleet.pki.plugins.filter.tls_sites import tls_reloads, tls_sites
+from ansible_collections.certfleet.pki.plugins.filter.tls_sites import tls_reloads, tls_servers, tls_sites
 
 
 def test_defaults_fill_every_key():
@@ -64,17 +64,41 @@ def test_certificate_paths_of_a_directory_and_a_refused_one():
         certificate_paths("certs/web")
 
 
+SITES = {"nginx": [{"name": "mtls", "certificate": "c",
+                   "client_auth": {"ca_file": "/ca.pem", "crl": "/etc/certfleet/crl/hsm.pem"}}],
+         "apache": [{"name": "www", "certificate": "c", "hsts": True}]}
+
+
+def test_each_server_with_sites_gets_its_options_in_a_fixed_order():
+    nginx, apache = tls_servers(dict(apache=SITES["apache"], nginx=SITES["nginx"]), "h", "/srv/certs",
+                                config_dirs=dict(nginx="", apache="/etc/httpd/conf.d"))
+    assert nginx["server"] == "nginx" and "config_dir" not in nginx["options"] and nginx["options"]["modules"] == []
+    assert apache["options"]["config_dir"] == "/etc/httpd/conf.d" and apache["options"]["modules"] == ["ssl", "headers"]
+    assert apache["options"]["endpoints"] == [apache["sites"][0]["endpoint"]] and apache["options"]["mode"] == "0644"
+    assert tls_servers(dict(nginx=[], apache=SITES["apache"]), "h")[0]["server"] == "apache"
+
+
 def test_a_server_reloads_when_its_sites_changed_or_a_crl_its_sites_read_changed():
-    sites = {"nginx": [{"name": "mtls", "certificate": "c",
-                        "client_auth": {"ca_file": "/ca.pem", "crl": "/etc/certfleet/crl/hsm.pem"}}],
-             "apache": [{"name": "www", "certificate": "c"}]}
-    quiet = [dict(__certfleet_server="nginx", reload_needed=False), dict(__certfleet_server="apache", reload_needed=False)]
+    servers = tls_servers(SITES, "h")
+    quiet = [dict(__certfleet_server=servers[0], reload_needed=False), dict(__certfleet_server=servers[1], reload_needed=False)]
     crl_changed = [dict(dest="/etc/certfleet/crl/hsm.pem", changed=True), dict(dest="/etc/certfleet/crl/x.pem", changed=True)]
-    assert tls_reloads(quiet, sites, [], "h") == []
-    (due,) = tls_reloads(quiet, sites, crl_changed, "h")
-    assert due["__certfleet_server"] == "nginx" and due["crl_results"] == [crl_changed[0]]
-    (due,) = tls_reloads([dict(quiet[0]), dict(quiet[1], reload_needed=True)], sites,
-                         [dict(crl_changed[0], changed=False)], "h")
-    assert due["__certfleet_server"] == "apache" and due["crl_results"] == []
-    # A server whose round was skipped (no result to judge) is never reloaded.
-    assert tls_reloads([dict(__certfleet_server="nginx", skipped=True)], sites, crl_changed, "h") == []
+    assert tls_reloads(servers, quiet, [], []) == []
+    (due,) = tls_reloads(servers, quiet, [], crl_changed)
+    assert due["server"] == "nginx" and due["crl_results"] == [crl_changed[0]]
+    (due,) = tls_reloads(servers, [dict(quiet[0]), dict(quiet[1], reload_needed=True)], [],
+                         [dict(crl_changed[0], changed=False)])
+    assert due["server"] == "apache" and due["crl_results"] == []
+    # A server whose round was skipped and that was not observed has nothing to judge: never reloaded.
+    assert tls_reloads(servers, [dict(__certfleet_server=servers[0], skipped=True)], [], crl_changed) == []
+
+
+def test_a_server_skipped_because_its_observation_needs_nothing_is_judged_by_that_observation():
+    servers = tls_servers(SITES, "h")
+    skipped = [dict(__certfleet_server=server, skipped=True) for server in servers]
+    observed = [dict(server="nginx", reload_needed=False, layout={}), dict(server="apache", reload_needed=False, layout={})]
+    assert tls_reloads(servers, skipped, observed, []) == []
+    (due,) = tls_reloads(servers, skipped, observed, [dict(dest="/etc/certfleet/crl/hsm.pem", changed=True)])
+    assert due["server"] == "nginx" and due["layout"] == {}
+    # What ran in this run wins over the observation taken before it.
+    (due,) = tls_reloads(servers, [skipped[0], dict(__certfleet_server=servers[1], reload_needed=True)], observed, [])
+    assert due["server"] == "apache" and due["reload_needed"] is True
