@@ -17,7 +17,7 @@ MODULE = "certfleet.pki.certificate_ledger_info"
 try:  # what the in-process read needs on the controller; without it the module runs
     from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
     from ansible_collections.certfleet.pki.plugins.module_utils._errors import CertfleetError
-    from ansible_collections.certfleet.pki.plugins.module_utils._ledger import Ledger
+    from ansible_collections.certfleet.pki.plugins.module_utils._ledger import LEDGER_OPTIONS, Ledger
     from ansible_collections.certfleet.pki.plugins.module_utils._ledger_location import LedgerError, parse_location
     from ansible_collections.certfleet.pki.plugins.module_utils._ledger_reading import LEDGER_INFO_OPTIONS, read_ledger
     from ansible_collections.certfleet.pki.plugins.module_utils._ledger_stores import DirectoryStore
@@ -40,8 +40,7 @@ def directory_here(location, transport, become):
 
 def read_here(directory, args):
     """The module's result for ``args``, read from ``directory`` in this process."""
-    spec = dict(aws_argument_spec(), location=dict(type="str", required=True), ca=dict(type="str", required=True),
-                **LEDGER_INFO_OPTIONS)
+    spec = dict(aws_argument_spec(), **dict(LEDGER_OPTIONS, **LEDGER_INFO_OPTIONS))
     validated = ArgumentSpecValidator(spec).validate(args)
     if validated.error_messages:
         return dict(failed=True, msg="; ".join(validated.error_messages))

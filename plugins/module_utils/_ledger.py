@@ -132,11 +132,14 @@ class Ledger:
         self.store.replace("%s/crl.pem" % self.ca, crl_pem, version)
 
 
+# O(location) and O(ca), the certfleet.pki.ledger doc fragment: every ledger module takes them.
+LEDGER_OPTIONS = dict(location=dict(type="str", required=True), ca=dict(type="str", required=True))
+
+
 def ledger_module(**options):
-    """The AnsibleAWSModule of a ledger module: O(location) and O(ca) (the certfleet.pki.ledger
-    doc fragment), the module's own ``options``, and the AWS options, which apply to an S3 location."""
-    argument_spec = dict(location=dict(type="str", required=True), ca=dict(type="str", required=True))
-    argument_spec.update(options)
+    """The AnsibleAWSModule of a ledger module: LEDGER_OPTIONS, the module's own ``options``,
+    and the AWS options, which apply to an S3 location."""
+    argument_spec = dict(LEDGER_OPTIONS, **options)
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     require_libraries(module, "cryptography")
     return module

@@ -132,9 +132,6 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module, "cryptography")
-    # An observation: every part's function runs as in check mode, and no part shows a diff.
-    module.check_mode = True
-    module._diff = False  # pylint: disable=protected-access
     run_and_exit(module, observe)
 
 
